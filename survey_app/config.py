@@ -1,0 +1,64 @@
+"""Configuration: defaults, environment variables and the instance folder.
+
+Settings come, by increasing priority, from the defaults here, the environment
+(``SURVEY_DATABASE_URL``, ``SECRET_KEY``, ``SURVEY_PUBLIC_URL``, ``PORT``) and the
+``config`` mapping given to :func:`survey_app.create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def default_database_url(instance_path: str | Path) -> str:
+    """Return the URL of the embedded SQLite database inside the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'survey_app.sqlite3'}"
+
+
+def instance_secret_key(instance_path: str | Path) -> str:
+    """Return the secret key kept in the instance folder, creating it on first use.
+
+    The key is generated once so sessions and CSRF tokens survive restarts; the file is
+    readable by its owner only.
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def settings_from_environment(instance_path: str | Path) -> dict:
+    """Return the settings read from the environment, with their defaults."""
+    port = os.environ.get("PORT", "5000")
+    return {
+        "DATABASE_URL": os.environ.get("SURVEY_DATABASE_URL") or default_database_url(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        # the base of every link and QR code given to respondents: it must be reachable by them
+        "PUBLIC_URL": (os.environ.get("SURVEY_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+    }
+
+
+DEFAULTS = {
+    # SQLite waits this long for another writer before giving up (milliseconds)
+    "SQLITE_BUSY_TIMEOUT_MS": 10_000,
+    # a questionnaire POST is a few kilobytes; anything near this is abuse
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_PARTS": 500,
+    # respondents may take their time; an expired token never loses answers (the form is
+    # re-rendered), so this only bounds how long a token can be replayed
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "BABEL_DEFAULT_LOCALE": "it",
+    # times are stored in UTC and shown in the district's time zone
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
+    "LANGUAGES": ["it", "en"],
+    "QUESTIONNAIRE_DIR": str(Path(__file__).resolve().parents[1] / "questionnaires"),
+}

@@ -1,0 +1,115 @@
+"""Demo data: a round per questionnaire, and two past rounds of a few with synthetic answers.
+
+``flask --app survey_app demo create`` is what ``make run`` calls; it does nothing when
+rounds already exist, so it is safe to run at every start.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey_app.db import get_session
+from survey_app.models import QuestionnaireVersion, Round
+from survey_app.respond.submission import Submission, response_from_submission
+from survey_app.rounds.operations import open_round
+from survey_app.rounds.queries import public_url
+
+#: questionnaires given past mid-period and ex post rounds in the demo, when loaded
+FILLED_QUESTIONNAIRES = (
+    "persona-al-centro",
+    "nuova-domiciliarita",
+    "vivere-la-disabilita",
+    "salute-mentale-territorio-lavoro",
+    "welfare-accesso-comunita",
+)
+#: rough relative sizes of the comuni (demo weights only: the plan gives 29,942 residents in
+#: all, but its per-comune chart did not survive the text extraction)
+COMUNE_WEIGHTS = {
+    "bossico": 950, "castro": 1300, "costa-volpino": 9100, "fonteno": 600, "lovere": 5100,
+    "pianico": 1500, "riva-di-solto": 850, "rogno": 3900, "solto-collina": 1750, "sovere": 5350,
+}
+PAST_ROUNDS = (
+    # kind, opens, closes, mean satisfaction shift (on the 1..5 latent scale)
+    ("in-itinere", datetime(2022, 10, 3), datetime(2022, 11, 30), 0.0),
+    ("ex-post", datetime(2023, 9, 4), datetime(2023, 12, 15), 0.35),
+)
+
+
+def synthetic_submission(rng: random.Random, questionnaire, comuni: dict[str, int], shift: float) -> Submission:
+    """Return one plausible submission: a respondent's general mood drives all items."""
+    mood = rng.gauss(3.6 + shift, 0.7)
+    answers: dict[str, int | None] = {}
+    for item in questionnaire.items:
+        if item.scale.dont_know and rng.random() < 0.05:
+            answers[item.id] = None
+            continue
+        value = round(mood + rng.gauss(0, 0.6))
+        value = min(item.scale.points, max(1, value))
+        answers[item.id] = item.scale.points + 1 - value if item.reverse else value
+    codes = [c for c in comuni if c in COMUNE_WEIGHTS] or list(comuni)
+    comune = rng.choices(codes, weights=[COMUNE_WEIGHTS.get(c, 1) for c in codes])[0]
+    service_q = questionnaire.context_question("service")
+    role_q = questionnaire.context_question("role")
+    return Submission(
+        submission_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        answers=answers,
+        comune_id=comuni[comune] if questionnaire.context_question("comune") else None,
+        service=rng.choice(service_q["options"])["id"] if service_q else None,
+        role=rng.choice(role_q["options"]) if role_q else None,
+        channel=rng.choices(["self", "assisted", "paper"], weights=[7, 2, 1])[0],
+    )
+
+
+def create_demo(session: Session, seed: int = 2023) -> list[Round]:
+    """Open a round per questionnaire and fill past rounds; return the open rounds.
+
+    Does nothing (and returns ``[]``) when any round exists already.
+    """
+    if session.scalar(select(func.count()).select_from(Round)):
+        return []
+    rng = random.Random(seed)
+    questionnaire_ids = sorted(set(session.scalars(select(QuestionnaireVersion.questionnaire_id))))
+    open_rounds = [open_round(session, qid, "in-itinere") for qid in questionnaire_ids]
+    for qid in (q for q in FILLED_QUESTIONNAIRES if q in questionnaire_ids):
+        for kind, opens, closes, shift in PAST_ROUNDS:
+            round_ = open_round(session, qid, kind, opens_at=opens, closes_at=closes, status="closed")
+            questionnaire = round_.questionnaire_version.questionnaire
+            comuni = {c.code: c.id for c in round_.ambito.comuni}
+            for _ in range(rng.randint(35, 70)):
+                hour = opens + timedelta(hours=rng.randrange(int((closes - opens).total_seconds() // 3600)))
+                submission = synthetic_submission(rng, questionnaire, comuni, shift)
+                session.add(response_from_submission(round_.id, submission, hour))
+    session.commit()
+    return open_rounds
+
+
+@click.group("demo")
+def demo_cli() -> None:
+    """Demo data."""
+
+
+@demo_cli.command("create")
+@with_appcontext
+def create_command() -> None:
+    """Create the demo rounds and responses (only on a database without rounds)."""
+    created = create_demo(get_session())
+    if not created:
+        click.echo("Rounds exist already: no demo data added.")
+        return
+    click.echo(f"Demo: {len(created)} open rounds. Answer them at:")
+    for round_ in created:
+        click.echo(f"  {round_.questionnaire_version.questionnaire_id:<42} "
+                   f"{public_url(current_app.config['PUBLIC_URL'], round_)}")
+
+
+def init_app(app) -> None:
+    """Register the ``demo`` command group."""
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,158 @@
+"""The respondent form, built from a questionnaire definition.
+
+Field names are stable and derived from the data (``q_<item id>``, ``comune``, ``service``,
+``role``, ``comment``, ``submission_id``), so a form rendered before a restart is still
+understood after it, and paper entry can reuse the same form.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from survey_app.questionnaires.definition import Questionnaire, localized
+from survey_app.respond.submission import Submission
+
+#: the form value of "non so / non applicabile"
+DONT_KNOW = "na"
+ROLE_LABELS = {
+    "beneficiary": _l("Persona che usa il servizio"),
+    "carer": _l("Familiare o persona che assiste (caregiver)"),
+    "partner_operator": _l("Operatore di un ente partner"),
+    "citizen": _l("Cittadino o cittadina"),
+}
+
+
+def item_field_name(item_id: str) -> str:
+    """Return the form field name of a Likert item."""
+    return f"q_{item_id}"
+
+
+def _valid_uuid(_form, field) -> None:
+    try:
+        if str(uuid.UUID(field.data or "")) != field.data:
+            raise ValueError
+    except ValueError as exc:
+        raise ValidationError(_l("Identificativo di invio non valido.")) from exc
+
+
+class QuestionnaireForm(FlaskForm):
+    """Base class of every generated questionnaire form."""
+
+    submission_id = HiddenField(validators=[_valid_uuid])
+
+    class Meta:
+        # the CSRF field is checked by the view, which re-renders the answers when it fails
+        csrf_field_name = "csrf_token"
+
+
+def build_questionnaire_form(
+    questionnaire: Questionnaire,
+    language: str,
+    comuni: list[tuple[int, str]],
+    *,
+    ask_comune: bool = True,
+    ask_service: bool = True,
+    formdata=None,
+    csrf: bool = True,
+) -> QuestionnaireForm:
+    """Return a form instance for *questionnaire* in *language*.
+
+    :param comuni: ``(id, name)`` pairs offered for the comune question.
+    :param ask_comune: ``False`` when the round is limited to one comune.
+    :param ask_service: ``False`` when the round is limited to one service.
+    :param formdata: submitted data to validate (``None`` binds the request data when there is any).
+    """
+
+    class GeneratedForm(QuestionnaireForm):
+        pass
+
+    for item in questionnaire.items:
+        choices = [SelectChoice(str(point), localized(label, language)) for point, label in
+                   enumerate(item.scale.labels, start=1)]
+        if item.scale.dont_know:
+            choices.append(SelectChoice(DONT_KNOW, localized(item.scale.dont_know, language)))
+        required = InputRequired(message=_l("Scegli una risposta.")) if item.required else Optional()
+        setattr(GeneratedForm, item_field_name(item.id),
+                RadioField(localized(item.text, language), choices=choices, validators=[required]))
+
+    comune_question = questionnaire.context_question("comune")
+    if comune_question and ask_comune:
+        setattr(GeneratedForm, "comune", SelectField(
+            localized(comune_question.get("label"), language) or _l("Comune"),
+            choices=[SelectChoice("", _l("— scegli —"))] + [SelectChoice(str(cid), name) for cid, name in comuni],
+            validators=[_required_choice(comune_question)],
+        ))
+    service_question = questionnaire.context_question("service")
+    if service_question and ask_service:
+        setattr(GeneratedForm, "service", RadioField(
+            localized(service_question.get("label"), language) or _l("Servizio"),
+            choices=[SelectChoice(o["id"], localized(o["label"], language)) for o in service_question["options"]],
+            validators=[_required_choice(service_question)],
+        ))
+    role_question = questionnaire.context_question("role")
+    if role_question:
+        setattr(GeneratedForm, "role", RadioField(
+            localized(role_question.get("label"), language) or _l("Chi risponde?"),
+            choices=[SelectChoice(role, ROLE_LABELS[role]) for role in role_question["options"]],
+            validators=[_required_choice(role_question)],
+        ))
+    if questionnaire.comment:
+        max_length = questionnaire.comment.get("max_length", 1000)
+        setattr(GeneratedForm, "comment", TextAreaField(
+            localized(questionnaire.comment["label"], language),
+            description=localized(questionnaire.comment.get("hint"), language),
+            validators=[Optional(), Length(max=max_length, message=_l(
+                "Il commento è troppo lungo: al massimo %(max)d caratteri.", max=max_length))],
+        ))
+    kwargs = {} if csrf else {"meta": {"csrf": False}}
+    if formdata is not None:
+        kwargs["formdata"] = formdata
+    return GeneratedForm(**kwargs)
+
+
+def _required_choice(question: dict):
+    if question.get("required"):
+        return InputRequired(message=_l("Scegli una risposta."))
+    return Optional()
+
+
+def new_submission_id() -> str:
+    """Return a fresh submission id (a random UUID) for a form being rendered."""
+    return str(uuid.uuid4())
+
+
+def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, *, language: str,
+                         channel: str = "self", comune_id: int | None = None,
+                         service: str | None = None) -> Submission:
+    """Turn a validated form into a :class:`Submission`.
+
+    :param comune_id: the round's comune when the form did not ask for it.
+    :param service: the round's service when the form did not ask for it.
+    """
+    answers: dict[str, int | None] = {}
+    for item in questionnaire.items:
+        raw = form[item_field_name(item.id)].data
+        if raw in (None, ""):
+            continue  # an optional item left blank: no answer row at all
+        answers[item.id] = None if raw == DONT_KNOW else int(raw)
+    if "comune" in form and form.comune.data:
+        comune_id = int(form.comune.data)
+    if "service" in form and form.service.data:
+        service = form.service.data
+    role = form.role.data if "role" in form and form.role.data else None
+    comment = (form.comment.data or "").strip() or None if "comment" in form else None
+    return Submission(
+        submission_id=form.submission_id.data,
+        answers=answers,
+        comune_id=comune_id,
+        service=service,
+        role=role,
+        comment=comment,
+        language=language,
+        channel=channel,
+    )

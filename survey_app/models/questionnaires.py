@@ -1,0 +1,56 @@
+"""Model of questionnaire versions, frozen once loaded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, utcnow
+from survey_app.models.plan import Indicator, Objective
+from survey_app.questionnaires.definition import Questionnaire
+
+questionnaire_indicators = Table(
+    "questionnaire_indicators",
+    Base.metadata,
+    Column("questionnaire_version_id", ForeignKey("questionnaire_versions.id"), primary_key=True),
+    Column("indicator_id", ForeignKey("indicators.id"), primary_key=True),
+)
+
+
+class QuestionnaireVersion(Base):
+    """One version of a questionnaire file, exactly as it was loaded.
+
+    A round points at a version, so editing the file later (with a new ``version``)
+    never changes what a past round asked.
+    """
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the file's ``id``, e.g. ``persona-al-centro``
+    questionnaire_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    #: SHA-256 of the canonical JSON; a changed file with an unchanged version is refused
+    content_hash: Mapped[str] = mapped_column(String(64))
+    objective_id: Mapped[str] = mapped_column(ForeignKey("objectives.id"), index=True)
+    #: the validated definition, as decoded from the file
+    definition: Mapped[dict] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    objective: Mapped[Objective] = relationship()
+    indicators: Mapped[list[Indicator]] = relationship(secondary=questionnaire_indicators)
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """Return the navigable :class:`Questionnaire` of this version."""
+        return Questionnaire(self.definition)
+
+    @property
+    def title(self) -> str:
+        return self.definition["title"]["it"]
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireVersion {self.questionnaire_id} v{self.version}>"

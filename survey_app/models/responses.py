@@ -1,0 +1,75 @@
+"""Models of responses and their answers.
+
+Deliberately absent: IP address, user agent, exact time, any identifier of the person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, quoted_values
+from survey_app.models.plan import Comune
+from survey_app.models.rounds import Round
+
+CHANNELS = ("self", "assisted", "paper")
+RESPONDENT_ROLES = ("beneficiary", "carer", "partner_operator", "citizen")
+
+
+class Response(Base):
+    """One completed questionnaire."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint(f"channel IN ({quoted_values(CHANNELS)})", name="channel"),
+        CheckConstraint(
+            f"respondent_role IS NULL OR respondent_role IN ({quoted_values(RESPONDENT_ROLES)})",
+            name="respondent_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    #: UUID minted when the form was rendered; unique, so a retried POST stores nothing new
+    submission_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: SHA-256 of the submitted answers, to tell an identical retry from a conflicting one
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    #: submission time truncated to the hour (UTC), so time cannot single anyone out
+    submitted_hour: Mapped[datetime] = mapped_column(index=True)
+    comune_id: Mapped[int | None] = mapped_column(ForeignKey("comuni.id"))
+    #: a service option id of the questionnaire
+    service: Mapped[str | None] = mapped_column(String(64))
+    respondent_role: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(8), default="self")
+    #: the language the questionnaire was answered in
+    language: Mapped[str] = mapped_column(String(16), default="it")
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    round: Mapped[Round] = relationship()
+    comune: Mapped[Comune | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="Answer.item_id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Response {self.id} round={self.round_id}>"
+
+
+class Answer(Base):
+    """The answer to one Likert item; ``value`` is ``None`` for "non so / non applicabile"."""
+
+    __tablename__ = "answers"
+    __table_args__ = (CheckConstraint("value IS NULL OR (value >= 1 AND value <= 7)", name="value"),)
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.response_id}/{self.item_id}={self.value}>"

@@ -1,0 +1,1 @@
+"""Questionnaires: the JSON format, its validation, and loading versions into the database."""

@@ -1,0 +1,1 @@
+"""The public respondent pages: landing, form, thank-you; and storing a submission."""

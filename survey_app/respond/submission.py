@@ -1,0 +1,99 @@
+"""A submission as domain data, and storing it exactly once.
+
+Idempotency: the form carries a submission id minted when it was rendered; the database
+keeps it unique. A retry of the same submission (double tap, back-and-resubmit, network
+retry) finds the stored row and reports ``duplicate``; the same id with different answers
+is a ``conflict``. The thank-you page is shown only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from survey_app.models import Answer, Response, utcnow
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a respondent sent, validated against the questionnaire."""
+
+    submission_id: str
+    #: item id → point (1..k), or ``None`` for "non so / non applicabile"
+    answers: dict[str, int | None]
+    comune_id: int | None = None
+    service: str | None = None
+    role: str | None = None
+    comment: str | None = None
+    language: str = "it"
+    channel: str = "self"
+
+    def payload_hash(self) -> str:
+        """Return a SHA-256 of everything the respondent chose (not the submission id)."""
+        payload = {
+            "answers": self.answers, "comune": self.comune_id, "service": self.service,
+            "role": self.role, "comment": self.comment, "channel": self.channel,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """The result of :func:`record_submission`."""
+
+    #: ``stored`` (new), ``duplicate`` (same submission already stored) or ``conflict``
+    status: str
+    response_id: int
+
+
+def current_hour():
+    """Return the current UTC time truncated to the hour, the only time kept with a response."""
+    return utcnow().replace(minute=0, second=0, microsecond=0)
+
+
+def response_from_submission(round_id: int, submission: Submission, submitted_hour) -> Response:
+    """Build the (unsaved) :class:`Response` row of *submission*."""
+    return Response(
+        round_id=round_id,
+        submission_id=submission.submission_id,
+        payload_hash=submission.payload_hash(),
+        submitted_hour=submitted_hour,
+        comune_id=submission.comune_id,
+        service=submission.service,
+        respondent_role=submission.role,
+        channel=submission.channel,
+        language=submission.language,
+        comment=submission.comment,
+        answers=[Answer(item_id=item_id, value=value) for item_id, value in submission.answers.items()],
+    )
+
+
+def record_submission(session: Session, round_id: int, submission: Submission) -> SubmissionOutcome:
+    """Store *submission* for round *round_id* once, and commit.
+
+    Any transaction the caller has open is committed first: on SQLite a transaction that
+    read before writing cannot wait for the write lock, so the insert must start its own.
+
+    :raise sqlalchemy.exc.OperationalError: when the database is unavailable; nothing is stored.
+    """
+    session.commit()
+    response = response_from_submission(round_id, submission, current_hour())
+    session.add(response)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(
+            select(Response).where(Response.submission_id == submission.submission_id)
+        )
+        if existing is None:
+            raise
+        same = existing.round_id == round_id and existing.payload_hash == response.payload_hash
+        return SubmissionOutcome("duplicate" if same else "conflict", existing.id)
+    return SubmissionOutcome("stored", response.id)

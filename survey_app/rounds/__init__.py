@@ -1,0 +1,1 @@
+"""Survey rounds: opening them, finding them, and their public links."""

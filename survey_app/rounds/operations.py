@@ -1,0 +1,108 @@
+"""Write operations on rounds."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.models import ROUND_KINDS, Ambito, Comune, Round, utcnow
+from survey_app.questionnaires.operations import latest_version
+
+#: bytes of randomness in a public token: 16 bytes = 128 bits
+TOKEN_BYTES = 16
+
+
+class RoundError(ValueError):
+    """A round cannot be created or changed as asked; the message says why, in plain words."""
+
+
+def new_public_token() -> str:
+    """Return a fresh URL-safe token of 128 random bits."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def open_round(
+    session: Session,
+    questionnaire_id: str,
+    kind: str,
+    *,
+    ambito_code: str | None = None,
+    comune: str | None = None,
+    service: str | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    expected_respondents: int | None = None,
+    status: str = "open",
+) -> Round:
+    """Create a round on the latest version of *questionnaire_id* and return it (not committed).
+
+    :param ambito_code: the Ambito running the round; optional when only one exists.
+    :param comune: scope the round to one comune, by name or code.
+    :param service: scope the round to one service option id of the questionnaire.
+    :raise RoundError: for an unknown questionnaire, kind, Ambito, comune or service, or
+        inconsistent dates.
+    """
+    if kind not in ROUND_KINDS:
+        raise RoundError(f"unknown kind {kind!r}; choose one of: {', '.join(ROUND_KINDS)}")
+    version = latest_version(session, questionnaire_id)
+    if version is None:
+        raise RoundError(f"no questionnaire {questionnaire_id!r} is loaded; run 'questionnaires load'")
+    ambito = _resolve_ambito(session, ambito_code)
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise RoundError("the closing time must come after the opening time")
+    if closes_at and closes_at <= utcnow() and status == "open":
+        raise RoundError("the closing time is already past")
+    if service is not None:
+        questionnaire = version.questionnaire
+        options = [o["id"] for o in (questionnaire.context_question("service") or {"options": []})["options"]]
+        if service not in options:
+            raise RoundError(f"unknown service {service!r} for {questionnaire_id}; choose one of: {', '.join(options)}")
+    round_ = Round(
+        ambito=ambito,
+        questionnaire_version=version,
+        kind=kind,
+        status=status,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        comune=_resolve_comune(ambito, comune) if comune else None,
+        service=service,
+        expected_respondents=expected_respondents,
+        public_token=new_public_token(),
+    )
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def _resolve_ambito(session: Session, code: str | None) -> Ambito:
+    ambiti = list(session.scalars(select(Ambito).order_by(Ambito.code)))
+    if code is None:
+        if len(ambiti) == 1:
+            return ambiti[0]
+        raise RoundError(f"name the Ambito; known: {', '.join(a.code for a in ambiti) or 'none'}")
+    for ambito in ambiti:
+        if ambito.code == code:
+            return ambito
+    raise RoundError(f"unknown Ambito {code!r}; known: {', '.join(a.code for a in ambiti) or 'none'}")
+
+
+def _resolve_comune(ambito: Ambito, name_or_code: str) -> Comune:
+    wanted = name_or_code.strip().lower()
+    for comune in ambito.comuni:
+        if wanted in (comune.code, comune.name.lower()):
+            return comune
+    raise RoundError(
+        f"unknown comune {name_or_code!r} in {ambito.name}; known: {', '.join(c.name for c in ambito.comuni)}"
+    )
+
+
+def set_status(session: Session, round_: Round, status: str) -> Round:
+    """Set the operator status of *round_* (``open``, ``paused``, ``closed``)."""
+    if status not in ("open", "paused", "closed"):
+        raise RoundError(f"unknown status {status!r}")
+    round_.status = status
+    session.flush()
+    return round_

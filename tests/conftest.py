@@ -1,0 +1,183 @@
+"""Fixtures: an app on a temporary database (SQLite, and PostgreSQL when configured).
+
+Every test that uses ``app`` runs once per backend: on a fresh SQLite file copied from a
+migrated template, and, when ``SURVEY_TEST_DATABASE_URL`` is set, on that PostgreSQL
+database emptied and reloaded before the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from survey_app import create_app
+from survey_app.db import create_db_engine, get_session, upgrade_database
+from survey_app.models import Base
+from survey_app.questionnaires.definition import DEFAULT_DIRECTORY
+from survey_app.questionnaires.operations import load_directory
+from sqlalchemy.orm import Session
+
+POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+PUBLIC_URL = "http://survey.test"
+
+
+def migrate_and_load(url: str) -> None:
+    """Bring the database at *url* to the latest schema and load the shipped catalog."""
+    upgrade_database(url)
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        load_directory(session, DEFAULT_DIRECTORY)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite database with the catalog loaded, copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate_and_load(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_ready() -> str:
+    """Reset the PostgreSQL test database to the latest migration, once per session."""
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    upgrade_database(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _fresh_postgres(url: str) -> str:
+    engine = sa.create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        load_directory(session, DEFAULT_DIRECTORY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """URL of an empty-but-loaded database for one test, on each backend."""
+    if request.param == "postgresql":
+        return _fresh_postgres(request.getfixturevalue("postgres_schema_ready"))
+    template = request.getfixturevalue("sqlite_template")
+    path = tmp_path / "test.sqlite3"
+    with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    """Settings of the test app; tests may change them before using ``app``."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_URL": PUBLIC_URL,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["survey_db"]["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """The database session of an app context kept open for the test."""
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture
+def make_round(app):
+    """Open a round and return its id and public token: ``make_round("persona-al-centro")``."""
+    from survey_app.rounds.operations import open_round
+
+    def factory(questionnaire_id: str = "persona-al-centro", kind: str = "in-itinere", **options):
+        with app.app_context():
+            session = get_session()
+            round_ = open_round(session, questionnaire_id, kind, **options)
+            session.commit()
+            return RoundRef(round_.id, round_.public_token)
+
+    return factory
+
+
+@dataclass(frozen=True)
+class RoundRef:
+    id: int
+    token: str
+
+
+@dataclass
+class LoadedForm:
+    """A questionnaire form as a browser received it."""
+
+    html: str
+    csrf_token: str
+    submission_id: str
+    item_fields: list[str]
+
+    def answers(self, value: str = "4", **overrides) -> dict:
+        """Return POST data answering every item with *value*, plus *overrides*."""
+        data = {"csrf_token": self.csrf_token, "submission_id": self.submission_id}
+        data.update({name: value for name in self.item_fields})
+        data.update(overrides)
+        return data
+
+
+class Respondent:
+    """Loads and submits questionnaire forms like a phone browser would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def load_form(self, token: str, **query) -> LoadedForm:
+        response = self.client.get(f"/r/{token}/questionario", query_string=query)
+        assert response.status_code == 200, response.status_code
+        return parse_form(response.get_data(as_text=True))
+
+    def submit(self, token: str, data: dict):
+        return self.client.post(f"/r/{token}/questionario", data=data)
+
+
+def parse_form(html: str) -> LoadedForm:
+    """Extract the hidden fields and the Likert item names of a rendered form."""
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', html)
+    submission = re.search(r'name="submission_id" type="hidden" value="([^"]*)"', html)
+    items = list(dict.fromkeys(re.findall(r'name="(q_[a-z0-9_-]+)"', html)))
+    return LoadedForm(html, csrf.group(1) if csrf else "", submission.group(1) if submission else "", items)
+
+
+@pytest.fixture
+def respondent(client) -> Respondent:
+    return Respondent(client)

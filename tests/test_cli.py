@@ -1,0 +1,120 @@
+"""The CLI: loading questionnaires, opening and listing rounds, demo data."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from survey_app.db import get_session
+from survey_app.demo import create_demo
+from survey_app.models import QuestionnaireVersion, Response, Round
+from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, questionnaire_files
+
+
+def test_questionnaires_load_is_idempotent(runner):
+    result = runner.invoke(args=["questionnaires", "load"])
+    assert result.exit_code == 0, result.output
+    assert f"0 added, {len(questionnaire_files())} unchanged" in result.output
+
+
+def test_changed_file_needs_a_new_version(app, runner, tmp_path):
+    directory = tmp_path / "questionnaires"
+    directory.mkdir()
+    for name in ("objectives.json", "ambiti.json", "schema.json", "persona-al-centro.json"):
+        (directory / name).write_bytes((DEFAULT_DIRECTORY / name).read_bytes())
+    data = json.loads((directory / "persona-al-centro.json").read_text(encoding="utf-8"))
+    data["dimensions"][0]["items"][0]["text"]["it"] = "Chiedere aiuto è stato facile."
+    (directory / "persona-al-centro.json").write_text(json.dumps(data), encoding="utf-8")
+    app.config["QUESTIONNAIRE_DIR"] = str(directory)
+    runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "in-itinere"])
+
+    refused = runner.invoke(args=["questionnaires", "load"])
+    assert refused.exit_code == 1
+    assert ("persona-al-centro.json: $.version: version 1 is already loaded with different content; "
+            "increase the version number") in refused.output
+
+    data["version"] = 2
+    (directory / "persona-al-centro.json").write_text(json.dumps(data), encoding="utf-8")
+    accepted = runner.invoke(args=["questionnaires", "load"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "1 added" in accepted.output
+    with app.app_context():
+        session = get_session()
+        versions = session.scalars(select(QuestionnaireVersion.version).where(
+            QuestionnaireVersion.questionnaire_id == "persona-al-centro").order_by(QuestionnaireVersion.version))
+        assert list(versions) == [1, 2]
+        # the round opened earlier still asks what version 1 asked
+        old_round = session.scalar(select(Round))
+        assert old_round.questionnaire_version.version == 1
+        assert old_round.questionnaire_version.definition["dimensions"][0]["items"][0]["text"]["it"] != \
+            "Chiedere aiuto è stato facile."
+
+
+def test_rounds_open_prints_the_public_url_last(app, runner, client):
+    result = runner.invoke(args=["rounds", "open", "nuova-domiciliarita", "--kind", "ex-post",
+                                 "--comune", "Lovere", "--expected", "40"])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip().splitlines()[-1]
+    assert url.startswith("http://survey.test/r/")
+    token = url.rsplit("/", 1)[1]
+    assert len(token) >= 22  # 16 random bytes, base64url
+    assert client.get(f"/r/{token}").status_code == 200
+
+
+def test_rounds_open_rejects_unknown_names(runner):
+    unknown = runner.invoke(args=["rounds", "open", "nope", "--kind", "ex-post"])
+    assert unknown.exit_code == 2 and "no questionnaire 'nope' is loaded" in unknown.output
+    bad_kind = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "sometime"])
+    assert bad_kind.exit_code == 2
+    bad_comune = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "ex-post", "--comune", "Bergamo"])
+    assert "unknown comune 'Bergamo'" in bad_comune.output
+
+
+def test_rounds_list_json(app, runner, make_round, respondent):
+    round_ = make_round("persona-al-centro", "in-itinere")
+    respondent.submit(round_.token, respondent.load_form(round_.token).answers("4"))
+    result = runner.invoke(args=["rounds", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows == [{
+        "id": round_.id, "questionnaire": "persona-al-centro", "version": 1, "kind": "in-itinere",
+        "status": "open", "availability": "open", "comune": None, "service": None,
+        "url": f"http://survey.test/r/{round_.token}", "responses": 1,
+    }]
+
+
+def test_round_tokens_are_unique_and_long(make_round):
+    tokens = {make_round().token for _ in range(20)}
+    assert len(tokens) == 20
+    assert all(len(t) == 22 for t in tokens)
+
+
+def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
+    result = runner.invoke(args=["demo", "create"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        session = get_session()
+        open_rounds = session.scalars(select(Round).where(Round.status == "open")).all()
+        assert len(open_rounds) == len(questionnaire_files())
+        filled = session.execute(
+            select(Round.kind, func.count(Response.id)).join(Response, Response.round_id == Round.id)
+            .group_by(Round.id, Round.kind)
+        ).all()
+        assert {kind for kind, _n in filled} == {"in-itinere", "ex-post"}
+        assert len(filled) >= 6 and all(n >= 30 for _kind, n in filled)
+        comuni = session.scalar(select(func.count(func.distinct(Response.comune_id))))
+        assert comuni >= 8
+        dont_know = session.execute(select(func.count()).select_from(Response).join(Response.answers)
+                                    .where(Response.answers.any(value=None))).scalar()
+        assert dont_know > 0
+    for line in result.output.splitlines()[1:]:
+        assert "http://survey.test/r/" in line
+    assert "no demo data added" in runner.invoke(args=["demo", "create"]).output
+
+
+def test_demo_is_reproducible(app):
+    with app.app_context():
+        session = get_session()
+        assert create_demo(session, seed=7)
+        assert create_demo(session, seed=7) == []

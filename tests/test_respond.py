@@ -1,0 +1,306 @@
+"""Answering on a phone: the public pages, validation, idempotency, expiry, closed rounds."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from survey_app.db import get_session
+from survey_app.models import Answer, Response, Round, utcnow
+
+from conftest import parse_form
+from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, Questionnaire
+import json
+
+EXAMPLE = Questionnaire(json.loads((DEFAULT_DIRECTORY / "persona-al-centro.json").read_text(encoding="utf-8")))
+
+
+def count_responses(app, round_id=None) -> int:
+    with app.app_context():
+        query = select(func.count()).select_from(Response)
+        if round_id is not None:
+            query = query.where(Response.round_id == round_id)
+        return get_session().scalar(query)
+
+
+def test_landing_shows_who_privacy_and_time(client, make_round):
+    round_ = make_round()
+    html = client.get(f"/r/{round_.token}").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.html["lang"] == "it"
+    assert "Ambito Alto Sebino – Ufficio di Piano" in soup.find("header").text
+    assert "Informativa sulla privacy" in html and "Il questionario è anonimo" in html
+    assert "circa 4 minuti" in html
+    assert soup.find("a", href=f"/r/{round_.token}/questionario")
+
+
+def test_unknown_token_is_a_plain_404(client):
+    response = client.get("/r/AAAAAAAAAAAAAAAAAAAAAA")
+    assert response.status_code == 404
+    assert "Pagina non trovata" in response.get_data(as_text=True)
+
+
+def test_form_is_accessible_fieldsets_with_labelled_radios(respondent, make_round):
+    form = respondent.load_form(make_round().token)
+    soup = BeautifulSoup(form.html, "html.parser")
+    item_sets = [f for f in soup.find_all("fieldset") if f.get("id", "").startswith("q_")]
+    assert len(item_sets) == len(form.item_fields) == len(EXAMPLE.items)
+    for fieldset in item_sets:
+        legend = fieldset.find("legend")
+        assert legend and legend.text.strip()
+        radios = fieldset.find_all("input", type="radio")
+        assert len(radios) == 6  # 5 points + "non so"
+        for radio in radios:
+            label = soup.find("label", attrs={"for": radio["id"]})
+            assert label is not None and label.text.strip()
+    assert not soup.find("script"), "the form must work without JavaScript"
+    assert soup.find("meta", attrs={"name": "viewport"})
+
+
+def test_valid_submission_is_stored_then_thanked(app, client, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("4", q_staff_listen="5", q_life_better="na", role="carer", comment="Bene così")
+    comune_id = BeautifulSoup(form.html, "html.parser").find("select").find_all("option")[3]["value"]
+    data["comune"] = comune_id
+    data["service"] = "sad"
+    response = respondent.submit(round_.token, data)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/r/{round_.token}/grazie")
+    assert "Abbiamo ricevuto e salvato" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        stored = get_session().scalar(select(Response))
+        assert stored.submission_id == form.submission_id
+        assert stored.submitted_hour.minute == stored.submitted_hour.second == 0
+        assert (stored.comune_id, stored.service, stored.respondent_role) == (int(comune_id), "sad", "carer")
+        assert stored.channel == "self" and stored.comment == "Bene così"
+        values = {a.item_id: a.value for a in stored.answers}
+        assert values["staff_listen"] == 5 and values["access_easy"] == 4
+        assert values["life_better"] is None  # "non so" is missing data, never a midpoint
+        assert len(values) == len(EXAMPLE.items)
+
+
+def test_missing_answers_show_errors_and_keep_the_others(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("2")
+    del data["q_staff_respect"]
+    response = respondent.submit(round_.token, data)
+    assert response.status_code == 400
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    fieldset = soup.find("fieldset", id="q_staff_respect")
+    error = fieldset.find(class_="field-error")
+    assert error.text.strip().endswith("Scegli una risposta.")
+    assert fieldset["aria-describedby"] == error["id"]
+    assert soup.find(id="notice").find("a", href="#q_staff_respect")
+    # every other answer is still selected
+    for name in form.item_fields:
+        if name != "q_staff_respect":
+            assert soup.find("input", attrs={"name": name, "value": "2"}).has_attr("checked"), name
+    assert count_responses(app) == 0
+
+
+@pytest.mark.parametrize("bad_value", ["0", "6", "-1", "abc", "4.5", ""])
+def test_out_of_range_values_are_rejected(app, respondent, make_round, bad_value):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("3", q_access_easy=bad_value))
+    assert response.status_code == 400
+    assert count_responses(app) == 0
+
+
+def test_same_submission_twice_is_stored_once(app, respondent, make_round):
+    round_ = make_round()
+    data = respondent.load_form(round_.token).answers("5")
+    first = respondent.submit(round_.token, data)
+    again = respondent.submit(round_.token, data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert count_responses(app) == 1
+
+
+def test_same_id_with_other_answers_is_a_conflict(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    respondent.submit(round_.token, form.answers("5"))
+    response = respondent.submit(round_.token, form.answers("1"))
+    assert response.status_code == 409
+    assert "già state inviate" in response.get_data(as_text=True)
+    assert count_responses(app) == 1
+    with app.app_context():
+        assert {a.value for a in get_session().scalars(select(Answer))} == {5}
+
+
+def test_twenty_threads_posting_one_submission_store_one_row(app, make_round):
+    round_ = make_round()
+    client = app.test_client()
+    form = parse_form(client.get(f"/r/{round_.token}/questionario").get_data(as_text=True))
+    data = form.answers("3")
+    cookie = client.get_cookie("session")
+    statuses, barrier = [], threading.Barrier(20)
+
+    def post():
+        thread_client = app.test_client()
+        thread_client.set_cookie(cookie.key, cookie.value)
+        barrier.wait()
+        statuses.append(thread_client.post(f"/r/{round_.token}/questionario", data=data).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 20
+    assert count_responses(app) == 1
+
+
+def test_a_new_form_gets_a_new_submission_id(respondent, make_round):
+    round_ = make_round()
+    assert respondent.load_form(round_.token).submission_id != respondent.load_form(round_.token).submission_id
+
+
+def test_expired_csrf_token_keeps_answers_and_gives_a_fresh_token(app, client, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("4", q_access_easy="1")
+    # the session (and with it the CSRF secret) is gone, as after a long pause on an old phone
+    client.delete_cookie("session")
+    response = respondent.submit(round_.token, data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Le tue risposte sono ancora qui" in html
+    again = parse_form(html)
+    assert again.submission_id == form.submission_id
+    assert again.csrf_token and again.csrf_token != form.csrf_token
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("input", attrs={"name": "q_access_easy", "value": "1"}).has_attr("checked")
+    assert count_responses(app) == 0
+    resend = {**data, "csrf_token": again.csrf_token}
+    assert respondent.submit(round_.token, resend).status_code == 303
+    assert count_responses(app) == 1
+
+
+def test_csrf_time_limit_expiry_keeps_answers(app, respondent, make_round, monkeypatch):
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    later = int(time.time()) + app.config["WTF_CSRF_TIME_LIMIT"] + 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = respondent.submit(round_.token, form.answers("4"))
+    assert response.status_code == 400
+    again = parse_form(response.get_data(as_text=True))
+    assert respondent.submit(round_.token, form.answers("4", csrf_token=again.csrf_token)).status_code == 303
+    assert count_responses(app) == 1
+
+
+@pytest.mark.parametrize(("status", "opens_in", "message"), [
+    ("closed", None, "Questo questionario è chiuso"),
+    ("paused", None, "è sospeso"),
+    ("draft", None, "non è ancora aperto"),
+    ("open", timedelta(days=2), "non è ancora aperto"),
+])
+def test_unavailable_rounds_say_so_and_accept_nothing(app, client, respondent, make_round, status, opens_in, message):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    with app.app_context():
+        session = get_session()
+        stored = session.get(Round, round_.id)
+        stored.status = status
+        if opens_in:
+            stored.opens_at = utcnow() + opens_in
+        session.commit()
+    landing = client.get(f"/r/{round_.token}")
+    assert message in landing.get_data(as_text=True)
+    response = respondent.submit(round_.token, form.answers("4"))
+    assert response.status_code == 409
+    assert message in response.get_data(as_text=True)
+    assert count_responses(app) == 0
+
+
+def test_round_past_its_closing_time_is_closed(app, client, make_round):
+    round_ = make_round(closes_at=utcnow() + timedelta(seconds=60))
+    with app.app_context():
+        session = get_session()
+        session.get(Round, round_.id).closes_at = utcnow() - timedelta(seconds=1)
+        session.commit()
+    assert "è chiuso" in client.get(f"/r/{round_.token}").get_data(as_text=True)
+
+
+def test_scoped_round_does_not_ask_its_comune_or_service(app, respondent, make_round):
+    round_ = make_round(comune="Lovere", service="sad")
+    form = respondent.load_form(round_.token)
+    soup = BeautifulSoup(form.html, "html.parser")
+    assert soup.find("select", attrs={"name": "comune"}) is None
+    assert soup.find("input", attrs={"name": "service"}) is None
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+    with app.app_context():
+        stored = get_session().scalar(select(Response))
+        assert stored.comune.name == "Lovere" and stored.service == "sad"
+
+
+class HeldWriteLock:
+    """Another process holding the write lock on the responses for longer than the app waits."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+
+    def __enter__(self):
+        if self.database_url.startswith("sqlite"):
+            self.connection = sqlite3.connect(self.database_url.removeprefix("sqlite:///"), isolation_level=None)
+            self.connection.execute("BEGIN EXCLUSIVE")
+        else:
+            import psycopg
+
+            self.connection = psycopg.connect(self.database_url.replace("postgresql+psycopg", "postgresql"))
+            self.connection.execute("LOCK TABLE responses IN EXCLUSIVE MODE")
+        return self
+
+    def __exit__(self, *exc):
+        self.connection.rollback()
+        self.connection.close()
+
+
+def test_database_unavailable_gives_503_and_keeps_answers(app_config, make_round, database_url):
+    from sqlalchemy import event
+
+    from survey_app import create_app
+    from conftest import Respondent
+
+    app_config["SQLITE_BUSY_TIMEOUT_MS"] = 200
+    app = create_app(app_config)
+    engine = app.extensions["survey_db"]["engine"]
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", lambda dbapi, _rec: dbapi.execute("SET lock_timeout = '200ms'"))
+    round_ = make_round()
+    respondent = Respondent(app.test_client())
+    form = respondent.load_form(round_.token)
+    with HeldWriteLock(database_url):
+        response = respondent.submit(round_.token, form.answers("4", q_access_easy="2"))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert "Non sono andate perse" in html and "Abbiamo ricevuto e salvato" not in html
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("input", attrs={"name": "q_access_easy", "value": "2"}).has_attr("checked")
+    assert parse_form(html).submission_id == form.submission_id
+    assert count_responses(app) == 0
+    # the lock is gone: the same submission now goes through, once
+    assert respondent.submit(round_.token, form.answers("4", q_access_easy="2")).status_code == 303
+    assert count_responses(app) == 1
+    engine.dispose()
+
+
+def test_english_on_request(respondent, make_round):
+    form = respondent.load_form(make_round().token, lang="en")
+    soup = BeautifulSoup(form.html, "html.parser")
+    assert soup.html["lang"] == "en"
+    assert "Strongly agree" in form.html and "It was easy to ask social services for help." in form.html
+    assert "Send answers" in form.html or "Invia le risposte" not in form.html
