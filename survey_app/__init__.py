@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     :param config: settings overriding the defaults and the environment (tests pass a
         temporary ``DATABASE_URL`` here).
     """
+    # imported here so that ``survey_app.analysis`` can be used in a notebook without Flask
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True)
 
     from survey_app import config as settings
@@ -29,16 +34,29 @@ def create_app(config: dict | None = None) -> Flask:
         # generated once and kept, so sessions survive restarts
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
-    from survey_app import core, db, demo, i18n
+    from flask_wtf.csrf import CSRFProtect
+
+    from survey_app import core, db, demo, i18n, limits
+    from survey_app.accounts import cli as users_cli
+    from survey_app.accounts import permissions
+    from survey_app.accounts import views as accounts_views
     from survey_app.questionnaires import cli as questionnaires_cli
+    from survey_app.respond import entry as entry_views
     from survey_app.respond import views as respond_views
     from survey_app.rounds import cli as rounds_cli
+    from survey_app.rounds import printouts as printout_views
+    from survey_app.rounds import views as round_views
 
     db.init_app(app)
     i18n.init_app(app)
+    limits.init_app(app)
+    permissions.init_app(app)
+    csrf = CSRFProtect(app)
+    # the respondent form checks its own token, and on failure keeps the answers (never a 400 page)
+    csrf.exempt(respond_views.bp)
     core.init_app(app)
-    app.register_blueprint(respond_views.bp)
-    questionnaires_cli.init_app(app)
-    rounds_cli.init_app(app)
-    demo.init_app(app)
+    for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp):
+        app.register_blueprint(blueprint)
+    for commands in (questionnaires_cli, rounds_cli, users_cli, demo):
+        commands.init_app(app)
     return app

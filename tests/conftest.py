@@ -181,3 +181,58 @@ def parse_form(html: str) -> LoadedForm:
 @pytest.fixture
 def respondent(client) -> Respondent:
     return Respondent(client)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The e-mail addresses of one user per role, created by the ``staff`` fixture."""
+
+    admin: str = "admin@altosebino.example"
+    operator: str = "operatrice@altosebino.example"
+    evaluator: str = "valutatore@altosebino.example"
+
+
+@pytest.fixture
+def staff(app) -> Staff:
+    """Create an admin, an operator and an evaluator of the Ambito, all with :data:`PASSWORD`."""
+    from survey_app.accounts.operations import create_user
+    from survey_app.models import Ambito
+
+    people = Staff()
+    with app.app_context():
+        session = get_session()
+        ambito = session.scalar(sa.select(Ambito))
+        for role in ("admin", "operator", "evaluator"):
+            create_user(session, getattr(people, role), role, PASSWORD, ambito=ambito, actor="test")
+        session.commit()
+    return people
+
+
+def csrf_token_of(client, path: str = "/accesso") -> str:
+    """Return a CSRF token valid for *client*'s session, read from a page's form."""
+    from bs4 import BeautifulSoup
+
+    html = client.get(path).get_data(as_text=True)
+    return BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
+
+
+def log_in(client, email: str, password: str = PASSWORD):
+    """Log *client* in through the login form and return the response."""
+    return client.post("/accesso", data={"email": email, "password": password,
+                                         "csrf_token": csrf_token_of(client)})
+
+
+@pytest.fixture
+def as_role(app, staff):
+    """Return a test client logged in with a role: ``as_role("operator")``."""
+
+    def factory(role: str):
+        client = app.test_client()
+        response = log_in(client, getattr(staff, role))
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return factory

@@ -278,7 +278,12 @@ def test_database_unavailable_gives_503_and_keeps_answers(app_config, make_round
     app = create_app(app_config)
     engine = app.extensions["survey_db"]["engine"]
     if engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", lambda dbapi, _rec: dbapi.execute("SET lock_timeout = '200ms'"))
+        def short_lock_wait(dbapi_connection, _record):
+            # SET is transactional in PostgreSQL: commit it, or the pool's reset undoes it
+            dbapi_connection.execute("SET lock_timeout = '200ms'")
+            dbapi_connection.commit()
+
+        event.listen(engine, "connect", short_lock_wait)
     round_ = make_round()
     respondent = Respondent(app.test_client())
     form = respondent.load_form(round_.token)

@@ -11,7 +11,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from survey_app.questionnaires.definition import Questionnaire, localized
@@ -24,6 +24,12 @@ ROLE_LABELS = {
     "carer": _l("Familiare o persona che assiste (caregiver)"),
     "partner_operator": _l("Operatore di un ente partner"),
     "citizen": _l("Cittadino o cittadina"),
+}
+
+
+ENTRY_CHANNEL_LABELS = {
+    "paper": _l("Questionario cartaceo riconsegnato"),
+    "assisted": _l("Risposte date con l'aiuto di un operatore"),
 }
 
 
@@ -57,6 +63,8 @@ def build_questionnaire_form(
     *,
     ask_comune: bool = True,
     ask_service: bool = True,
+    ask_panel_code: bool = False,
+    ask_channel: bool = False,
     formdata=None,
     csrf: bool = True,
 ) -> QuestionnaireForm:
@@ -65,11 +73,26 @@ def build_questionnaire_form(
     :param comuni: ``(id, name)`` pairs offered for the comune question.
     :param ask_comune: ``False`` when the round is limited to one comune.
     :param ask_service: ``False`` when the round is limited to one service.
+    :param ask_panel_code: ``True`` for panel rounds: the respondent types the code of their card.
+    :param ask_channel: ``True`` when an operator types the answers in: paper or assisted.
     :param formdata: submitted data to validate (``None`` binds the request data when there is any).
     """
 
     class GeneratedForm(QuestionnaireForm):
         pass
+
+    if ask_channel:
+        GeneratedForm.channel = RadioField(
+            _l("Come sono state date queste risposte?"),
+            choices=[SelectChoice(channel, label) for channel, label in ENTRY_CHANNEL_LABELS.items()],
+            validators=[InputRequired(message=_l("Scegli una risposta."))],
+        )
+    if ask_panel_code:
+        GeneratedForm.panel_code = StringField(
+            _l("Codice della tua tessera"),
+            description=_l("È il codice stampato sulla tessera che ti hanno dato, per esempio 7KQ2-M9XD-4HTB-RW."),
+            validators=[InputRequired(message=_l("Scrivi il codice della tua tessera.")), Length(max=40)],
+        )
 
     for item in questionnaire.items:
         choices = [SelectChoice(str(point), localized(label, language)) for point, label in
@@ -128,7 +151,8 @@ def new_submission_id() -> str:
 
 def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, *, language: str,
                          channel: str = "self", comune_id: int | None = None,
-                         service: str | None = None) -> Submission:
+                         service: str | None = None, distribution_point_id: int | None = None,
+                         panel_code_id: int | None = None) -> Submission:
     """Turn a validated form into a :class:`Submission`.
 
     :param comune_id: the round's comune when the form did not ask for it.
@@ -146,6 +170,8 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
         service = form.service.data
     role = form.role.data if "role" in form and form.role.data else None
     comment = (form.comment.data or "").strip() or None if "comment" in form else None
+    if "channel" in form:
+        channel = form.channel.data
     return Submission(
         submission_id=form.submission_id.data,
         answers=answers,
@@ -155,4 +181,6 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
         comment=comment,
         language=language,
         channel=channel,
+        distribution_point_id=distribution_point_id,
+        panel_code_id=panel_code_id,
     )

@@ -1,13 +1,17 @@
 """All database models, importable from one place (``from survey_app.models import Round``)."""
 
+from survey_app.models.accounts import ROLES, User, UserSession
+from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base, utcnow
+from survey_app.models.distribution import DistributionPoint, Panel, PanelCode
 from survey_app.models.plan import Ambito, Comune, Indicator, Objective
 from survey_app.models.questionnaires import QuestionnaireVersion, questionnaire_indicators
 from survey_app.models.responses import CHANNELS, RESPONDENT_ROLES, Answer, Response
 from survey_app.models.rounds import ROUND_KINDS, ROUND_STATUSES, Round
 
 __all__ = [
-    "Ambito", "Answer", "Base", "CHANNELS", "Comune", "Indicator", "Objective",
-    "QuestionnaireVersion", "RESPONDENT_ROLES", "ROUND_KINDS", "ROUND_STATUSES", "Response",
-    "Round", "questionnaire_indicators", "utcnow",
+    "Ambito", "Answer", "AuditEvent", "Base", "CHANNELS", "Comune", "DistributionPoint", "Indicator",
+    "Objective", "Panel", "PanelCode", "QuestionnaireVersion", "RESPONDENT_ROLES", "ROLES",
+    "ROUND_KINDS", "ROUND_STATUSES", "Response", "Round", "User", "UserSession",
+    "questionnaire_indicators", "utcnow",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, quoted_values
@@ -28,6 +28,8 @@ class Response(Base):
             f"respondent_role IS NULL OR respondent_role IN ({quoted_values(RESPONDENT_ROLES)})",
             name="respondent_role",
         ),
+        # a panel code answers a round once (NULLs, i.e. unpaired responses, are distinct)
+        UniqueConstraint("round_id", "panel_code_id", name="uq_responses_round_panel_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +48,10 @@ class Response(Base):
     #: the language the questionnaire was answered in
     language: Mapped[str] = mapped_column(String(16), default="it")
     comment: Mapped[str | None] = mapped_column(Text)
+    #: the QR code or link the respondent came through, if a distribution point's
+    distribution_point_id: Mapped[int | None] = mapped_column(ForeignKey("distribution_points.id"), index=True)
+    #: the panel code entered, pairing this response with the same person's in other rounds
+    panel_code_id: Mapped[int | None] = mapped_column(ForeignKey("panel_codes.id"), index=True)
 
     round: Mapped[Round] = relationship()
     comune: Mapped[Comune | None] = relationship()

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, quoted_values, utcnow
+from survey_app.models.distribution import DistributionPoint, Panel
 from survey_app.models.plan import Ambito, Comune
 from survey_app.models.questionnaires import QuestionnaireVersion
 
@@ -47,10 +48,28 @@ class Round(Base):
     #: the secret part of the public link (>= 128 random bits, URL-safe)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: a name for operators, e.g. "CDD e CSE, autunno 2022"; the questionnaire title otherwise
+    label: Mapped[str | None] = mapped_column(String(120))
+    #: set for panel rounds: respondents enter a panel code, pairing their rounds
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     ambito: Mapped[Ambito] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     comune: Mapped[Comune | None] = relationship()
+    panel: Mapped[Panel | None] = relationship()
+    points: Mapped[list[DistributionPoint]] = relationship(
+        back_populates="round", order_by="DistributionPoint.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_panel(self) -> bool:
+        return self.panel_id is not None
+
+    @property
+    def display_label(self) -> str:
+        """The operator's label, or the questionnaire title."""
+        return self.label or self.questionnaire_version.title
 
     def availability(self, now: datetime | None = None) -> str:
         """Return ``open``, ``not_yet_open``, ``paused`` or ``closed`` at *now* (UTC, naive)."""

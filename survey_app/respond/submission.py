@@ -32,12 +32,17 @@ class Submission:
     comment: str | None = None
     language: str = "it"
     channel: str = "self"
+    #: the QR code or link it came through, when a distribution point's
+    distribution_point_id: int | None = None
+    #: the panel code entered, for panel rounds
+    panel_code_id: int | None = None
 
     def payload_hash(self) -> str:
         """Return a SHA-256 of everything the respondent chose (not the submission id)."""
         payload = {
             "answers": self.answers, "comune": self.comune_id, "service": self.service,
             "role": self.role, "comment": self.comment, "channel": self.channel,
+            "panel_code": self.panel_code_id,
         }
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -47,9 +52,10 @@ class Submission:
 class SubmissionOutcome:
     """The result of :func:`record_submission`."""
 
-    #: ``stored`` (new), ``duplicate`` (same submission already stored) or ``conflict``
+    #: ``stored`` (new), ``duplicate`` (same submission already stored), ``conflict`` (same
+    #: submission id, other answers) or ``panel_code_used`` (the code already answered the round)
     status: str
-    response_id: int
+    response_id: int | None
 
 
 def current_hour():
@@ -70,6 +76,8 @@ def response_from_submission(round_id: int, submission: Submission, submitted_ho
         channel=submission.channel,
         language=submission.language,
         comment=submission.comment,
+        distribution_point_id=submission.distribution_point_id,
+        panel_code_id=submission.panel_code_id,
         answers=[Answer(item_id=item_id, value=value) for item_id, value in submission.answers.items()],
     )
 
@@ -93,6 +101,9 @@ def record_submission(session: Session, round_id: int, submission: Submission) -
             select(Response).where(Response.submission_id == submission.submission_id)
         )
         if existing is None:
+            if submission.panel_code_id is not None:
+                # another submission with this code won the race for the round
+                return SubmissionOutcome("panel_code_used", None)
             raise
         same = existing.round_id == round_id and existing.payload_hash == response.payload_hash
         return SubmissionOutcome("duplicate" if same else "conflict", existing.id)

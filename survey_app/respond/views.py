@@ -1,4 +1,4 @@
-"""Public respondent pages: ``/r/<token>`` (landing), its form and its thank-you page.
+"""Public respondent pages: ``/r/<token>`` (landing), its form and its thank-you page; ``/c/<code>``.
 
 Views only parse the request, call domain code and render. Every answer a respondent gave
 is rendered back whenever the submission is not stored (invalid field, expired CSRF token,
@@ -7,123 +7,190 @@ database unavailable), so nothing typed is ever lost.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import build_questionnaire_form, new_submission_id, submission_from_form
 from survey_app.i18n import content_language
-from survey_app.models import Round
-from survey_app.respond.submission import record_submission
-from survey_app.rounds.queries import round_by_token
+from survey_app.models import DistributionPoint, Round
+from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code
+from survey_app.respond.submission import SubmissionOutcome, record_submission
+from survey_app.rounds.queries import resolve_public_token
 
-bp = Blueprint("respond", __name__, url_prefix="/r")
+bp = Blueprint("respond", __name__)
 
 #: seconds a client should wait before retrying after a 503
 RETRY_AFTER_SECONDS = 30
+#: where a card's QR code puts the panel code until the form is rendered
+PANEL_CODE_SESSION_KEY = "panel_code"
 
 
-def _round_or_404(token: str) -> Round:
-    round_ = round_by_token(get_session(), token)
+def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
+    round_, point = resolve_public_token(get_session(), token)
     if round_ is None:
         abort(404)
-    return round_
+    return round_, point
 
 
-def _form_for(round_: Round, language: str, formdata=None):
+def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False):
+    """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code."""
     questionnaire = round_.questionnaire_version.questionnaire
     comuni = [(c.id, c.name) for c in round_.ambito.comuni]
     return build_questionnaire_form(
-        questionnaire, language, comuni,
-        ask_comune=round_.comune_id is None, ask_service=round_.service is None, formdata=formdata,
+        questionnaire, language, comuni, ask_comune=round_.comune_id is None,
+        ask_service=round_.service is None, ask_panel_code=round_.is_panel, ask_channel=ask_channel,
+        formdata=formdata,
     )
 
 
-def _render_form(round_: Round, form, language: str, *, status: int = 200, notice: str | None = None):
+@dataclass
+class SubmissionResult:
+    """What happened to a posted questionnaire; ``notice`` explains a refusal to the person."""
+
+    status: str  # stored, duplicate, conflict, invalid, unavailable
+    notice: str | None = None
+    http_status: int = 200
+
+
+def process_submission(round_: Round, form, *, language: str, channel: str,
+                       point: DistributionPoint | None = None) -> SubmissionResult:
+    """Validate *form* (already bound to the posted data) and store it once.
+
+    Shared by the respondents' form and the operators' paper and assisted entry.
+    """
     questionnaire = round_.questionnaire_version.questionnaire
-    return render_template(
-        "respond/form.html", round=round_, questionnaire=questionnaire, form=form,
-        language=language, notice=notice,
-    ), status
+    if not form.validate():
+        if set(form.errors) == {"csrf_token"}:
+            # expired or missing session: keep the answers, issue a fresh token, ask to resend
+            return SubmissionResult("invalid", _(
+                "Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
+                "controlla e premi di nuovo «Invia le risposte»."), 400)
+        if "submission_id" in form.errors:
+            form.submission_id.data = new_submission_id()
+        return SubmissionResult("invalid", _(
+            "Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."), 400)
+    db = get_session()
+    try:
+        panel_code_id = None
+        if round_.is_panel:
+            try:
+                panel_code_id = usable_code(db, round_.panel_id, round_.id, form.panel_code.data).id
+            except PanelCodeRejected as exc:
+                form.panel_code.errors = [_(
+                    "Il codice non è scritto correttamente: controlla lettere e numeri.") if exc.reason == "format"
+                    else _("Questo codice non può essere usato. Controlla di averlo scritto bene, "
+                           "oppure chiedi una tessera nuova all'operatore.")]
+                return SubmissionResult("invalid", _(
+                    "Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."), 400)
+        submission = submission_from_form(
+            form, questionnaire, language=language, channel=channel, comune_id=round_.comune_id,
+            service=round_.service, distribution_point_id=point.id if point else None,
+            panel_code_id=panel_code_id,
+        )
+        outcome: SubmissionOutcome = record_submission(db, round_.id, submission)
+    except DBAPIError:
+        db.rollback()
+        return SubmissionResult("unavailable", _(
+            "In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
+            "sono ancora qui. Riprova tra qualche istante."), 503)
+    if outcome.status == "panel_code_used":
+        form.panel_code.errors = [_("Questo codice non può essere usato. Controlla di averlo scritto bene, "
+                                    "oppure chiedi una tessera nuova all'operatore.")]
+        return SubmissionResult("invalid", _("Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."), 400)
+    return SubmissionResult(outcome.status, None, 409 if outcome.status == "conflict" else 200)
+
+
+def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
+                 status: int = 200):
+    page = render_template(
+        "respond/form.html", round=round_, token=token, questionnaire=round_.questionnaire_version.questionnaire,
+        form=form, language=language, notice=notice,
+    )
+    response = make_response(page, status)
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _unavailable(round_: Round, availability: str, status: int = 200):
+    questionnaire = round_.questionnaire_version.questionnaire
     return render_template(
-        "respond/unavailable.html", round=round_, availability=availability,
-        questionnaire=round_.questionnaire_version.questionnaire,
-        language=content_language(round_.questionnaire_version.questionnaire),
+        "respond/unavailable.html", round=round_, availability=availability, questionnaire=questionnaire,
+        language=content_language(questionnaire),
     ), status
 
 
-@bp.get("/<token>")
+@bp.get("/r/<token>")
 def landing(token: str):
     """Show who runs the survey, the privacy notice and the estimated time."""
-    round_ = _round_or_404(token)
+    round_, _point = _resolve_or_404(token)
     questionnaire = round_.questionnaire_version.questionnaire
-    availability = round_.availability()
-    if availability != "open":
+    if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability)
-    return render_template("respond/landing.html", round=round_, questionnaire=questionnaire,
+    return render_template("respond/landing.html", round=round_, token=token, questionnaire=questionnaire,
                            language=content_language(questionnaire))
 
 
-@bp.get("/<token>/questionario")
+@bp.get("/r/<token>/questionario")
 def form(token: str):
     """Show the questionnaire with a fresh submission id."""
-    round_ = _round_or_404(token)
-    questionnaire = round_.questionnaire_version.questionnaire
+    round_, _point = _resolve_or_404(token)
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability)
-    language = content_language(questionnaire)
-    questionnaire_form = _form_for(round_, language, formdata=None)
+    language = content_language(round_.questionnaire_version.questionnaire)
+    questionnaire_form = build_round_form(round_, language)
     questionnaire_form.submission_id.data = new_submission_id()
-    return _render_form(round_, questionnaire_form, language)
+    if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
+        questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
+    return _render_form(round_, token, questionnaire_form, language)
 
 
-@bp.post("/<token>/questionario")
+@bp.post("/r/<token>/questionario")
 def submit(token: str):
     """Validate and store a submission; re-render it with every answer when it cannot be stored."""
-    round_ = _round_or_404(token)
-    questionnaire = round_.questionnaire_version.questionnaire
-    language = content_language(questionnaire)
+    round_, point = _resolve_or_404(token)
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability, status=409)
-    questionnaire_form = _form_for(round_, language, formdata=request.form)
-    if not questionnaire_form.validate():
-        if set(questionnaire_form.errors) == {"csrf_token"}:
-            # expired or missing session: keep the answers, issue a fresh token, ask to resend
-            return _render_form(round_, questionnaire_form, language, status=400, notice=_(
-                "Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
-                "controlla e premi di nuovo «Invia le risposte»."))
-        if "submission_id" in questionnaire_form.errors:
-            questionnaire_form.submission_id.data = new_submission_id()
-        return _render_form(round_, questionnaire_form, language, status=400, notice=_(
-            "Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."))
-    submission = submission_from_form(
-        questionnaire_form, questionnaire, language=language,
-        comune_id=round_.comune_id, service=round_.service,
-    )
-    try:
-        outcome = record_submission(get_session(), round_.id, submission)
-    except DBAPIError:
-        get_session().rollback()
-        page, _status = _render_form(round_, questionnaire_form, language, notice=_(
-            "In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
-            "sono ancora qui. Riprova tra qualche istante."))
-        response = make_response(page, 503)
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    if outcome.status == "conflict":
-        return render_template("respond/conflict.html", round=round_, questionnaire=questionnaire,
-                               language=language), 409
+    language = content_language(round_.questionnaire_version.questionnaire)
+    questionnaire_form = build_round_form(round_, language, formdata=request.form)
+    result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point)
+    if result.status in ("invalid", "unavailable"):
+        return _render_form(round_, token, questionnaire_form, language, notice=result.notice,
+                            status=result.http_status)
+    if result.status == "conflict":
+        return render_template("respond/conflict.html", round=round_, token=token,
+                               questionnaire=round_.questionnaire_version.questionnaire, language=language), 409
+    session.pop(PANEL_CODE_SESSION_KEY, None)
     return redirect(url_for("respond.thanks", token=token), code=303)
 
 
-@bp.get("/<token>/grazie")
+@bp.get("/r/<token>/grazie")
 def thanks(token: str):
-    """Thank the respondent; shown only after a successful commit."""
-    round_ = _round_or_404(token)
+    """Thank the respondent; reached only by the redirect after a successful commit."""
+    round_, _point = _resolve_or_404(token)
     questionnaire = round_.questionnaire_version.questionnaire
     return render_template("respond/thanks.html", round=round_, questionnaire=questionnaire,
                            language=content_language(questionnaire))
+
+
+@bp.get("/c/<code>")
+def panel_entry(code: str):
+    """A panel card's QR code: open the panel round running now, with the code filled in.
+
+    Unknown codes and codes with no open round get the same page, so nothing is learnt by guessing.
+    """
+    db = get_session()
+    found = panel_for_code(db, code[:40])
+    if found is not None:
+        panel, normalised = found
+        open_rounds = [r for r in db.scalars(select(Round).where(Round.panel_id == panel.id).order_by(Round.id.desc()))
+                       if r.availability() == "open"]
+        if open_rounds:
+            session[PANEL_CODE_SESSION_KEY] = normalised
+            return redirect(url_for("respond.form", token=open_rounds[0].public_token), code=303)
+    return render_template("respond/no_panel_round.html"), 404

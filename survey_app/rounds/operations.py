@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_app.models import ROUND_KINDS, Ambito, Comune, Round, utcnow
+from survey_app import audit
+from survey_app.models import ROUND_KINDS, Ambito, Comune, DistributionPoint, Panel, Round, User, utcnow
 from survey_app.questionnaires.operations import latest_version
 
 #: bytes of randomness in a public token: 16 bytes = 128 bits
@@ -36,12 +37,17 @@ def open_round(
     closes_at: datetime | None = None,
     expected_respondents: int | None = None,
     status: str = "open",
+    label: str | None = None,
+    panel: Panel | None = None,
+    actor: User | str | None = "cli",
 ) -> Round:
     """Create a round on the latest version of *questionnaire_id* and return it (not committed).
 
     :param ambito_code: the Ambito running the round; optional when only one exists.
     :param comune: scope the round to one comune, by name or code.
     :param service: scope the round to one service option id of the questionnaire.
+    :param panel: make it a panel round: respondents enter a code of this panel.
+    :param actor: who opens it, for the audit log.
     :raise RoundError: for an unknown questionnaire, kind, Ambito, comune or service, or
         inconsistent dates.
     """
@@ -51,6 +57,8 @@ def open_round(
     if version is None:
         raise RoundError(f"no questionnaire {questionnaire_id!r} is loaded; run 'questionnaires load'")
     ambito = _resolve_ambito(session, ambito_code)
+    if panel is not None and panel.ambito_id != ambito.id:
+        raise RoundError("the panel belongs to another Ambito")
     if opens_at and closes_at and closes_at <= opens_at:
         raise RoundError("the closing time must come after the opening time")
     if closes_at and closes_at <= utcnow() and status == "open":
@@ -71,9 +79,14 @@ def open_round(
         service=service,
         expected_respondents=expected_respondents,
         public_token=new_public_token(),
+        label=(label or "").strip()[:120] or None,
+        panel=panel,
+        created_by_id=actor.id if isinstance(actor, User) else None,
     )
     session.add(round_)
     session.flush()
+    audit.record(session, actor, "round.create", round_, questionnaire=questionnaire_id,
+                 version=version.version, kind=kind, status=status)
     return round_
 
 
@@ -99,10 +112,40 @@ def _resolve_comune(ambito: Ambito, name_or_code: str) -> Comune:
     )
 
 
-def set_status(session: Session, round_: Round, status: str) -> Round:
-    """Set the operator status of *round_* (``open``, ``paused``, ``closed``)."""
-    if status not in ("open", "paused", "closed"):
-        raise RoundError(f"unknown status {status!r}")
+#: the status changes an operator may make, from → allowed targets
+STATUS_CHANGES = {
+    "draft": ("open", "closed"),
+    "open": ("paused", "closed"),
+    "paused": ("open", "closed"),
+    "closed": ("open",),
+}
+
+
+def set_status(session: Session, round_: Round, status: str, *, actor: User | str | None = "cli") -> Round:
+    """Open, pause, close or reopen *round_* (not committed).
+
+    Reopening a round whose closing time has passed clears that time, so it really reopens.
+
+    :raise RoundError: for a change not in :data:`STATUS_CHANGES`.
+    """
+    if status not in STATUS_CHANGES.get(round_.status, ()):
+        raise RoundError(f"a {round_.status} round cannot become {status}")
+    previous = round_.status
     round_.status = status
+    if status == "open" and round_.closes_at is not None and round_.closes_at <= utcnow():
+        round_.closes_at = None
     session.flush()
+    audit.record(session, actor, f"round.{status}", round_, previous=previous)
     return round_
+
+
+def add_point(session: Session, round_: Round, label: str, *, actor: User | str | None = "cli") -> DistributionPoint:
+    """Add a distribution point with its own public link to *round_* (not committed)."""
+    label = " ".join(label.split())[:120]
+    if not label:
+        raise RoundError("give the distribution point a name")
+    point = DistributionPoint(round=round_, label=label, public_token=new_public_token())
+    session.add(point)
+    session.flush()
+    audit.record(session, actor, "point.create", round_, point_id=point.id, label=label)
+    return point

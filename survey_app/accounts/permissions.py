@@ -1,0 +1,94 @@
+"""Who may do what: permissions per role, the view decorator, and Flask-Login set-up.
+
+Every non-public view carries ``@permission_required(...)``; the test of the route matrix
+fails for a view that has neither that nor a place in :data:`PUBLIC_ENDPOINTS`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, session as flask_session
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from survey_app.accounts.operations import user_for_session
+from survey_app.db import get_session
+from survey_app.models import Round, User
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "rounds.view": frozenset({"admin", "operator", "evaluator"}),
+    "rounds.manage": frozenset({"admin", "operator"}),
+    "responses.enter": frozenset({"admin", "operator"}),
+    "results.view": frozenset({"admin", "evaluator"}),
+    "users.manage": frozenset({"admin"}),
+    "audit.view": frozenset({"admin"}),
+}
+#: endpoints anyone may call: the respondent pages, login, health and static files
+PUBLIC_ENDPOINTS = frozenset({
+    "static", "core.home", "core.healthz", "respond.landing", "respond.form", "respond.submit",
+    "respond.thanks", "respond.panel_entry", "accounts.login",
+})
+#: logged-in users of any role
+AUTHENTICATED_ENDPOINTS = frozenset({"accounts.logout"})
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Accedi per vedere questa pagina.")
+login_manager.session_protection = None  # sessions are server-side rows; see accounts.operations
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Flask-Login stores the server-side session id; return its user if the session is live."""
+    user = user_for_session(get_session(), session_id)
+    if user is not None:
+        g.login_session_id = session_id
+    return user
+
+
+def can(user, permission: str) -> bool:
+    """Tell whether *user* (possibly anonymous) has *permission*."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in PERMISSIONS[permission]
+
+
+def permission_required(permission: str):
+    """Decorate a view: anonymous users go to login, users without *permission* get 403."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator
+
+
+def round_in_scope(round_id: int) -> Round:
+    """Return the round if the current user's Ambito may see it; 404 otherwise (no existence leak)."""
+    round_ = get_session().get(Round, round_id)
+    if round_ is None or (current_user.ambito_id is not None and round_.ambito_id != current_user.ambito_id):
+        abort(404)
+    return round_
+
+
+def init_app(app) -> None:
+    """Bind Flask-Login; users' ``get_id`` is their server-side session id."""
+    from survey_app.accounts.forms import ROLE_LABELS
+
+    login_manager.init_app(app)
+    app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
+
+
+def login_session_id() -> str | None:
+    """Return the server-side session id of the current request, if logged in."""
+    return g.get("login_session_id") or flask_session.get("_user_id")

@@ -1,0 +1,38 @@
+"""Operators type in returned paper questionnaires and answers given with their assistance."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from survey_app import audit
+from survey_app.accounts.permissions import permission_required, round_in_scope
+from survey_app.db import get_session
+from survey_app.forms.questionnaire import new_submission_id
+from survey_app.respond.views import build_round_form, process_submission
+
+bp = Blueprint("entry", __name__, url_prefix="/gestione")
+
+@bp.route("/rilevazioni/<int:round_id>/inserimento", methods=["GET", "POST"])
+@permission_required("responses.enter")
+def enter(round_id: int):
+    """Type in one questionnaire; the same exactly-once rules as online answers apply."""
+    round_ = round_in_scope(round_id)
+    questionnaire = round_.questionnaire_version.questionnaire
+    if request.method == "POST":
+        form = build_round_form(round_, "it", request.form, ask_channel=True)
+        result = process_submission(round_, form, language="it", channel="paper")
+        if result.status in ("stored", "duplicate"):
+            if result.status == "stored":
+                audit.record(get_session(), current_user, "response.enter", round_, channel=form.channel.data)
+                get_session().commit()
+            flash(_("Questionario salvato. Puoi inserire il prossimo."), "success")
+            return redirect(url_for("entry.enter", round_id=round_id), code=303)
+        status = result.http_status
+        notice = result.notice or _("Questo invio era già stato salvato con risposte diverse.")
+    else:
+        form = build_round_form(round_, "it", ask_channel=True)
+        form.submission_id.data = new_submission_id()
+        notice, status = None, 200
+    return render_template("respond/entry.html", round=round_, questionnaire=questionnaire, form=form,
+                           language="it", notice=notice), status

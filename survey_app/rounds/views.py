@@ -1,0 +1,192 @@
+"""Operator pages for rounds: dashboard, creation, status, distribution points, monitoring."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app.accounts.permissions import can, permission_required, round_in_scope
+from survey_app.db import get_session
+from survey_app.models import Ambito, Panel, QuestionnaireVersion
+from survey_app.panels.operations import create_panel
+from survey_app.questionnaires.operations import latest_version
+from survey_app.rounds.forms import (
+    KIND_LABELS,
+    STATUS_ACTIONS,
+    STATUS_LABELS,
+    NewRoundForm,
+    PanelCodesForm,
+    PointForm,
+    StatusForm,
+)
+from survey_app.rounds.monitoring import monitoring_csv, round_monitoring
+from survey_app.rounds.operations import STATUS_CHANGES, RoundError, add_point, open_round, set_status
+from survey_app.rounds.queries import public_url, round_summaries
+
+bp = Blueprint("manage", __name__, url_prefix="/gestione")
+DISTRICT_TIME_ZONE = ZoneInfo("Europe/Rome")
+
+
+@bp.app_context_processor
+def round_labels():
+    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "status_actions": STATUS_ACTIONS}
+
+
+def _ambito_of_user() -> Ambito:
+    db = get_session()
+    if current_user.ambito_id is not None:
+        return current_user.ambito
+    ambiti = db.scalars(select(Ambito).order_by(Ambito.code)).all()
+    if not ambiti:
+        abort(404)
+    return ambiti[0]
+
+
+def _local_midnight_utc(day, *, end_of_day: bool = False) -> datetime | None:
+    """Turn a local calendar day into the naive UTC instant its rounds open (or close, next midnight)."""
+    if day is None:
+        return None
+    local = datetime.combine(day, time.min, tzinfo=DISTRICT_TIME_ZONE)
+    if end_of_day:
+        from datetime import timedelta
+
+        local = datetime.combine(day + timedelta(days=1), time.min, tzinfo=DISTRICT_TIME_ZONE)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+@bp.get("/")
+@permission_required("rounds.view")
+def dashboard():
+    """List the rounds by objective and questionnaire, with responses and response rate."""
+    summaries = round_summaries(get_session(), current_user.ambito_id)
+    return render_template("rounds/dashboard.html", summaries=summaries)
+
+
+@bp.get("/rilevazioni/nuova")
+@permission_required("rounds.manage")
+def choose_questionnaire():
+    """First step of a new round: pick the questionnaire, seeing its objective and indicators."""
+    db = get_session()
+    ids = sorted(set(db.scalars(select(QuestionnaireVersion.questionnaire_id))))
+    versions = [latest_version(db, qid) for qid in ids]
+    versions.sort(key=lambda v: (v.objective.chapter, v.objective_id, v.questionnaire_id))
+    return render_template("rounds/choose.html", versions=versions)
+
+
+@bp.route("/rilevazioni/nuova/<questionnaire_id>", methods=["GET", "POST"])
+@permission_required("rounds.manage")
+def new_round(questionnaire_id: str):
+    """Second step: kind, dates, scope, expected respondents, panel."""
+    db = get_session()
+    version = latest_version(db, questionnaire_id)
+    if version is None:
+        abort(404)
+    ambito = _ambito_of_user()
+    questionnaire = version.questionnaire
+    form = NewRoundForm()
+    form.comune.choices = [("", _("Tutti i Comuni"))] + [(c.code, c.name) for c in ambito.comuni]
+    services = (questionnaire.context_question("service") or {"options": []})["options"]
+    form.service.choices = [("", _("Tutti i servizi"))] + [(o["id"], o["label"]["it"]) for o in services]
+    panels = db.scalars(select(Panel).where(Panel.ambito_id == ambito.id).order_by(Panel.id.desc())).all()
+    form.panel.choices = [("", _("Nuovo gruppo di tessere"))] + [(str(p.id), p.label) for p in panels]
+    if form.validate_on_submit():
+        panel = None
+        if form.is_panel.data:
+            panel = next((p for p in panels if str(p.id) == form.panel.data), None) or create_panel(
+                db, ambito, form.label.data or f"{questionnaire_id} {form.kind.data}", actor=current_user)
+        try:
+            round_ = open_round(
+                db, questionnaire_id, form.kind.data, ambito_code=ambito.code,
+                comune=form.comune.data or None, service=form.service.data or None,
+                opens_at=_local_midnight_utc(form.opens_on.data),
+                closes_at=_local_midnight_utc(form.closes_on.data, end_of_day=True),
+                expected_respondents=form.expected_respondents.data, label=form.label.data,
+                panel=panel, actor=current_user,
+            )
+        except RoundError as exc:
+            db.rollback()
+            form.kind.errors.append(str(exc))
+        else:
+            db.commit()
+            flash(_("Rilevazione creata e aperta. Aggiungi i punti di distribuzione e stampa i QR."), "success")
+            return redirect(url_for("manage.round_detail", round_id=round_.id), code=303)
+    return render_template("rounds/new.html", version=version, questionnaire=questionnaire, form=form)
+
+
+@bp.get("/rilevazioni/<int:round_id>")
+@permission_required("rounds.view")
+def round_detail(round_id: int):
+    """A round: its links and points, status buttons, printouts and counts."""
+    round_ = round_in_scope(round_id)
+    db = get_session()
+    monitoring = round_monitoring(db, round_, round_.questionnaire_version.questionnaire.service_label)
+    base = current_app.config["PUBLIC_URL"]
+    return render_template(
+        "rounds/detail.html", round=round_, monitoring=monitoring, round_url=public_url(base, round_),
+        point_urls={p.id: public_url(base, p) for p in round_.points},
+        status_changes=STATUS_CHANGES.get(round_.status, ()) if can(current_user, "rounds.manage") else (),
+        status_form=StatusForm(), point_form=PointForm(), panel_form=PanelCodesForm(),
+    )
+
+
+@bp.post("/rilevazioni/<int:round_id>/stato/<status>")
+@permission_required("rounds.manage")
+def change_status(round_id: int, status: str):
+    """Open, pause, close or reopen a round."""
+    round_ = round_in_scope(round_id)
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        set_status(db, round_, status, actor=current_user)
+    except RoundError:
+        db.rollback()
+        abort(409)
+    db.commit()
+    flash(_("Stato aggiornato: %(status)s.", status=STATUS_LABELS[status]), "success")
+    return redirect(url_for("manage.round_detail", round_id=round_id), code=303)
+
+
+@bp.post("/rilevazioni/<int:round_id>/punti")
+@permission_required("rounds.manage")
+def new_point(round_id: int):
+    """Add a distribution point, with its own link and QR code."""
+    round_ = round_in_scope(round_id)
+    form = PointForm()
+    db = get_session()
+    if form.validate_on_submit():
+        add_point(db, round_, form.label.data, actor=current_user)
+        db.commit()
+        flash(_("Punto di distribuzione aggiunto."), "success")
+    else:
+        flash(_("Scrivi il nome del punto di distribuzione (al massimo 120 caratteri)."), "error")
+    return redirect(url_for("manage.round_detail", round_id=round_id) + "#punti", code=303)
+
+
+@bp.get("/rilevazioni/<int:round_id>/monitoraggio.json")
+@permission_required("rounds.view")
+def monitoring_json(round_id: int):
+    """The round's counts as JSON, polled by the detail page to refresh itself."""
+    round_ = round_in_scope(round_id)
+    monitoring = round_monitoring(get_session(), round_, round_.questionnaire_version.questionnaire.service_label)
+    response = jsonify(monitoring.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/rilevazioni/<int:round_id>/monitoraggio.csv")
+@permission_required("rounds.view")
+def monitoring_download(round_id: int):
+    """The round's counts as a CSV file (operators' use: small counts are included)."""
+    round_ = round_in_scope(round_id)
+    monitoring = round_monitoring(get_session(), round_, round_.questionnaire_version.questionnaire.service_label)
+    return Response(
+        "\ufeff" + monitoring_csv(monitoring), mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=monitoraggio-rilevazione-{round_id}.csv",
+                 "Cache-Control": "no-store"},
+    )
