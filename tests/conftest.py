@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from survey_app import create_app
 from survey_app.db import create_db_engine, get_session, upgrade_database
 from survey_app.models import Base
 from survey_app.questionnaires.definition import DEFAULT_DIRECTORY
 from survey_app.questionnaires.operations import load_directory
-from sqlalchemy.orm import Session
 
 POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

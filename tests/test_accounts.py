@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
+from conftest import PASSWORD, csrf_token_of, log_in
 from sqlalchemy import select
 
 from survey_app.db import get_session
 from survey_app.models import AuditEvent, User, UserSession
-
-from conftest import PASSWORD, csrf_token_of, log_in
 
 
 def test_cli_creates_user_with_given_password(app, runner):

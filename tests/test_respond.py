@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import parse_form
 from sqlalchemy import func, select
 
 from survey_app.db import get_session
 from survey_app.models import Answer, Response, Round, utcnow
-
-from conftest import parse_form
 from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, Questionnaire
-import json
 
 EXAMPLE = Questionnaire(json.loads((DEFAULT_DIRECTORY / "persona-al-centro.json").read_text(encoding="utf-8")))
 
@@ -269,10 +268,10 @@ class HeldWriteLock:
 
 
 def test_database_unavailable_gives_503_and_keeps_answers(app_config, make_round, database_url):
+    from conftest import Respondent
     from sqlalchemy import event
 
     from survey_app import create_app
-    from conftest import Respondent
 
     app_config["SQLITE_BUSY_TIMEOUT_MS"] = 200
     app = create_app(app_config)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, session as flask_session
+from flask import abort, g
+from flask import session as flask_session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 

@@ -37,18 +37,28 @@ Notebook use::
 """
 
 from survey_app.analysis.breakdowns import Breakdown, breakdown
-from survey_app.analysis.compare import (Comparison, Compatibility,
-                                         IncompatibleQuestionnairesError, Pairing,
-                                         check_compatible, compare_rounds, pair_panel)
+from survey_app.analysis.compare import (
+                                         Comparison,
+                                         Compatibility,
+                                         IncompatibleQuestionnairesError,
+                                         Pairing,
+                                         check_compatible,
+                                         compare_rounds,
+                                         pair_panel,
+)
 from survey_app.analysis.engines import PINGOUIN_MAX_ANSWERS
-from survey_app.analysis.formulas import (benjamini_hochberg, cronbach_alpha, holm,
-                                          wilson_interval)
+from survey_app.analysis.formulas import benjamini_hochberg, cronbach_alpha, holm, wilson_interval
 from survey_app.analysis.frames import wide_frame
 from survey_app.analysis.privacy import MIN_CELL, suppress_cells
-from survey_app.analysis.scores import (Reliability, dimension_scores, indicator_values,
-                                        item_scores, reliability, respondent_scores)
-from survey_app.analysis.targets import (Target, dimension_targets, indicator_targets,
-                                         item_targets)
+from survey_app.analysis.scores import (
+                                         Reliability,
+                                         dimension_scores,
+                                         indicator_values,
+                                         item_scores,
+                                         reliability,
+                                         respondent_scores,
+)
+from survey_app.analysis.targets import Target, dimension_targets, indicator_targets, item_targets
 
 __all__ = [
     "MIN_CELL",

@@ -22,8 +22,14 @@ import numpy as np
 import pandas as pd
 
 from survey_app.analysis import formulas, privacy
-from survey_app.analysis.targets import (dimension_targets, indicator_targets, is_positive,
-                                         item_targets, points_by_item, respondent_target_scores)
+from survey_app.analysis.targets import (
+    dimension_targets,
+    indicator_targets,
+    is_positive,
+    item_targets,
+    points_by_item,
+    respondent_target_scores,
+)
 
 if TYPE_CHECKING:
     from survey_app.questionnaires.definition import Questionnaire

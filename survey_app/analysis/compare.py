@@ -31,9 +31,16 @@ import pandas as pd
 
 from survey_app.analysis import engines, formulas, wording
 from survey_app.analysis.scores import indicator_estimate, target_columns
-from survey_app.analysis.targets import (SCORE_TOLERANCE, Target, dimension_targets,
-                                         indicator_targets, is_positive, item_targets,
-                                         points_by_item, respondent_target_scores)
+from survey_app.analysis.targets import (
+    SCORE_TOLERANCE,
+    Target,
+    dimension_targets,
+    indicator_targets,
+    is_positive,
+    item_targets,
+    points_by_item,
+    respondent_target_scores,
+)
 
 if TYPE_CHECKING:
     from survey_app.questionnaires.definition import Questionnaire

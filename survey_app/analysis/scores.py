@@ -18,8 +18,15 @@ import pandas as pd
 from scipy import stats
 
 from survey_app.analysis import formulas
-from survey_app.analysis.targets import (Target, dimension_targets, indicator_targets, is_positive,
-                                         points_by_item, respondent_target_scores, to_0_100)
+from survey_app.analysis.targets import (
+    Target,
+    dimension_targets,
+    indicator_targets,
+    is_positive,
+    points_by_item,
+    respondent_target_scores,
+    to_0_100,
+)
 
 if TYPE_CHECKING:
     from survey_app.questionnaires.definition import Questionnaire

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from survey_app import audit
 from survey_app.accounts.permissions import permission_required, round_in_scope
 from survey_app.db import get_session

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from survey_app.db import get_session
-from survey_app.forms.questionnaire import build_questionnaire_form, new_submission_id, submission_from_form
+from survey_app.forms.questionnaire import (
+    build_questionnaire_form,
+    new_submission_id,
+    submission_from_form,
+)
 from survey_app.i18n import content_language
 from survey_app.models import DistributionPoint, Round
 from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code

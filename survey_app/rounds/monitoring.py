@@ -10,15 +10,12 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey_app.localtime import to_local
 from survey_app.models import Comune, DistributionPoint, Response, Round
-
-DISTRICT_TIME_ZONE = ZoneInfo("Europe/Rome")
-UTC = ZoneInfo("UTC")
 
 
 @dataclass
@@ -66,7 +63,7 @@ def round_monitoring(session: Session, round_: Round, service_label=lambda s: s)
     hours = _counts(session, round_.id, Response.submitted_hour)
     per_day: Counter[date] = Counter()
     for hour, n in hours:
-        per_day[hour.replace(tzinfo=UTC).astimezone(DISTRICT_TIME_ZONE).date()] += n
+        per_day[to_local(hour).date()] += n
     point_names = {p.id: p.label for p in session.scalars(
         select(DistributionPoint).where(DistributionPoint.round_id == round_.id))}
     comune_names = dict(session.execute(select(Comune.id, Comune.name)).all())

@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app import audit
-from survey_app.models import ROUND_KINDS, Ambito, Comune, DistributionPoint, Panel, Round, User, utcnow
+from survey_app.models import (
+    ROUND_KINDS,
+    Ambito,
+    Comune,
+    DistributionPoint,
+    Panel,
+    Round,
+    User,
+    utcnow,
+)
 from survey_app.questionnaires.operations import latest_version
 
 #: bytes of randomness in a public token: 16 bytes = 128 bits

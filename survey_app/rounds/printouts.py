@@ -6,16 +6,12 @@ a PDF made from the same HTML.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, Response, abort, current_app, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from flask import request
 
 from survey_app.accounts.permissions import permission_required, round_in_scope
-from survey_app import audit
 from survey_app.db import get_session
+from survey_app.localtime import last_local_day
 from survey_app.models import DistributionPoint
 from survey_app.panels.codes import formatted
 from survey_app.panels.operations import issue_codes
@@ -35,7 +31,6 @@ from survey_app.rounds.forms import PanelCodesForm
 from survey_app.rounds.queries import public_url
 
 bp = Blueprint("printouts", __name__, url_prefix="/gestione")
-DISTRICT_TIME_ZONE = ZoneInfo("Europe/Rome")
 
 
 def _point_or_404(point_id: int) -> DistributionPoint:
@@ -44,14 +39,6 @@ def _point_or_404(point_id: int) -> DistributionPoint:
         abort(404)
     round_in_scope(point.round_id)
     return point
-
-
-def _last_day(round_):
-    """The last local day on which the round accepts answers (it closes at the next midnight)."""
-    if round_.closes_at is None:
-        return None
-    closes = round_.closes_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(DISTRICT_TIME_ZONE)
-    return (closes - timedelta(microseconds=1)).date()
 
 
 def _document(html: str, filename: str) -> Response:
@@ -66,7 +53,7 @@ def _invitation(cls, point: DistributionPoint):
     round_ = point.round
     return cls.from_questionnaire(
         round_.questionnaire_version.questionnaire, url=public_url(current_app.config["PUBLIC_URL"], point),
-        closes_on=_last_day(round_), point_label=point.label,
+        closes_on=last_local_day(round_.closes_at), point_label=point.label,
     )
 
 
@@ -104,7 +91,7 @@ def paper(round_id: int):
     round_ = round_in_scope(round_id)
     html = render_paper_questionnaire(
         round_.questionnaire_version.questionnaire, "it", [c.name for c in round_.ambito.comuni],
-        round_label=round_.display_label, closes_on=_last_day(round_),
+        round_label=round_.display_label, closes_on=last_local_day(round_.closes_at),
         ask_comune=round_.comune_id is None, ask_service=round_.service is None,
     )
     return _document(html, f"questionario-rilevazione-{round_id}")

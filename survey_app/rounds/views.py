@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app.accounts.permissions import can, permission_required, round_in_scope
 from survey_app.db import get_session
+from survey_app.localtime import day_end_utc, day_start_utc
 from survey_app.models import Ambito, Panel, QuestionnaireVersion
 from survey_app.panels.operations import create_panel
 from survey_app.questionnaires.operations import latest_version
@@ -25,11 +33,16 @@ from survey_app.rounds.forms import (
     StatusForm,
 )
 from survey_app.rounds.monitoring import monitoring_csv, round_monitoring
-from survey_app.rounds.operations import STATUS_CHANGES, RoundError, add_point, open_round, set_status
+from survey_app.rounds.operations import (
+    STATUS_CHANGES,
+    RoundError,
+    add_point,
+    open_round,
+    set_status,
+)
 from survey_app.rounds.queries import public_url, round_summaries
 
 bp = Blueprint("manage", __name__, url_prefix="/gestione")
-DISTRICT_TIME_ZONE = ZoneInfo("Europe/Rome")
 
 
 @bp.app_context_processor
@@ -45,18 +58,6 @@ def _ambito_of_user() -> Ambito:
     if not ambiti:
         abort(404)
     return ambiti[0]
-
-
-def _local_midnight_utc(day, *, end_of_day: bool = False) -> datetime | None:
-    """Turn a local calendar day into the naive UTC instant its rounds open (or close, next midnight)."""
-    if day is None:
-        return None
-    local = datetime.combine(day, time.min, tzinfo=DISTRICT_TIME_ZONE)
-    if end_of_day:
-        from datetime import timedelta
-
-        local = datetime.combine(day + timedelta(days=1), time.min, tzinfo=DISTRICT_TIME_ZONE)
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 @bp.get("/")
@@ -103,8 +104,8 @@ def new_round(questionnaire_id: str):
             round_ = open_round(
                 db, questionnaire_id, form.kind.data, ambito_code=ambito.code,
                 comune=form.comune.data or None, service=form.service.data or None,
-                opens_at=_local_midnight_utc(form.opens_on.data),
-                closes_at=_local_midnight_utc(form.closes_on.data, end_of_day=True),
+                opens_at=day_start_utc(form.opens_on.data),
+                closes_at=day_end_utc(form.closes_on.data),
                 expected_respondents=form.expected_respondents.data, label=form.label.data,
                 panel=panel, actor=current_user,
             )

@@ -5,8 +5,15 @@ import math
 import pandas as pd
 import pytest
 
-from survey_app.analysis import (IncompatibleQuestionnairesError, check_compatible,
-                                 compare_rounds, engines, formulas, pair_panel, wide_frame)
+from survey_app.analysis import (
+    IncompatibleQuestionnairesError,
+    check_compatible,
+    compare_rounds,
+    engines,
+    formulas,
+    pair_panel,
+    wide_frame,
+)
 
 from .builders import column_rows, concat_tables, make_questionnaire, make_tables, random_rounds
 

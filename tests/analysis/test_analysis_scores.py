@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey_app.analysis import (dimension_scores, indicator_values, item_scores, reliability,
-                                 respondent_scores, wide_frame, wilson_interval)
+from survey_app.analysis import (
+    dimension_scores,
+    indicator_values,
+    item_scores,
+    reliability,
+    respondent_scores,
+    wide_frame,
+    wilson_interval,
+)
 
 from .builders import column_rows, make_questionnaire, make_tables
 

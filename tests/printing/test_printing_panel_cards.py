@@ -7,7 +7,16 @@ from bs4 import BeautifulSoup
 
 from survey_app.printing import PANEL_CARDS_PER_PAGE, PanelCard, PanelCardSheet, render_panel_cards
 
-from .conftest import ORGANISATION, PANEL_CODES, TITLE, decode_qr, page_count, panel_sheet, panel_url, render_page
+from .conftest import (
+    ORGANISATION,
+    PANEL_CODES,
+    TITLE,
+    decode_qr,
+    page_count,
+    panel_sheet,
+    panel_url,
+    render_page,
+)
 
 KEEP = ("Conserva questa tessera: ti chiederemo lo stesso codice alla fine del percorso. "
         "Il codice non è collegato al tuo nome.")

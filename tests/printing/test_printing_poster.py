@@ -10,7 +10,15 @@ from bs4 import BeautifulSoup
 
 from survey_app.printing import PosterContent, render_poster
 
-from .conftest import LONG_URL, TITLE, decode_qr, load_questionnaire, page_count, poster_content, render_page
+from .conftest import (
+    LONG_URL,
+    TITLE,
+    decode_qr,
+    load_questionnaire,
+    page_count,
+    poster_content,
+    render_page,
+)
 
 PRIVACY = "Il questionario è anonimo: non chiediamo il nome e non salviamo il tuo indirizzo internet."
 

@@ -1,0 +1,113 @@
+"""Every route of the app × anonymous, operator, evaluator and admin: only the intended access.
+
+The test enumerates ``app.url_map``, so a new route without a permission check fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import csrf_token_of
+from sqlalchemy import select
+
+from survey_app.accounts.permissions import AUTHENTICATED_ENDPOINTS, PERMISSIONS, PUBLIC_ENDPOINTS
+from survey_app.db import get_session
+from survey_app.models import User
+from survey_app.rounds.operations import add_point
+
+ROLES = ("operator", "evaluator", "admin")
+
+
+@pytest.fixture
+def sample_values(app, staff, make_round):
+    round_ = make_round("persona-al-centro")
+    with app.app_context():
+        session = get_session()
+        from survey_app.models import Round
+
+        point = add_point(session, session.get(Round, round_.id), "Bacheca", actor="test")
+        session.commit()
+        user_id = session.scalar(select(User.id).where(User.email == staff.operator))
+        point_id = point.id
+    return {
+        "round_id": round_.id, "point_id": point_id, "user_id": user_id, "token": round_.token,
+        "questionnaire_id": "persona-al-centro", "status": "paused", "fmt": "svg",
+        "filename": "survey.css", "code": "0000-0000-0000-00",
+    }
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def test_every_route_declares_who_may_use_it(app):
+    for rule in _rules(app):
+        view = app.view_functions[rule.endpoint]
+        declared = (rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint in AUTHENTICATED_ENDPOINTS
+                    or getattr(view, "required_permission", None) in PERMISSIONS)
+        assert declared, f"{rule.rule} ({rule.endpoint}) has no permission_required and is not listed as public"
+
+
+def _url(app, rule, values):
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def _call(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_token_of(client, "/accesso")})
+
+
+def test_route_matrix(app, as_role, sample_values):
+    clients = {"anonymous": app.test_client(), **{role: as_role(role) for role in ROLES}}
+    checked = 0
+    for rule in _rules(app):
+        view = app.view_functions[rule.endpoint]
+        permission = getattr(view, "required_permission", None)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            url = _url(app, rule, sample_values)
+            for who, client in clients.items():
+                response = _call(client, method, url)
+                checked += 1
+                where = f"{method} {url} as {who}: {response.status_code}"
+                if rule.endpoint in PUBLIC_ENDPOINTS:
+                    assert response.status_code < 500, where
+                elif who == "anonymous":
+                    assert response.status_code in (302, 303), where
+                    assert "/accesso" in response.headers["Location"], where
+                elif rule.endpoint in AUTHENTICATED_ENDPOINTS:
+                    assert response.status_code in (200, 303), where
+                elif who in PERMISSIONS[permission]:
+                    assert response.status_code in (200, 303, 400, 409), where
+                else:
+                    assert response.status_code == 403, where
+                if rule.endpoint == "accounts.logout" and who != "anonymous":
+                    clients[who] = as_role(who)
+    assert checked > 80
+
+
+def test_ids_of_another_ambito_are_not_found(app, as_role, sample_values):
+    from survey_app.models import Ambito, Comune
+    from survey_app.rounds.operations import open_round
+
+    with app.app_context():
+        session = get_session()
+        session.add(Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")]))
+        session.flush()
+        foreign = open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino")
+        foreign_point = add_point(session, foreign, "Altrove", actor="test")
+        session.commit()
+        foreign_values = {**sample_values, "round_id": foreign.id, "point_id": foreign_point.id}
+    for role in ROLES:
+        client = as_role(role)
+        for rule in _rules(app):
+            permission = getattr(app.view_functions[rule.endpoint], "required_permission", None)
+            if not permission or role not in PERMISSIONS[permission]:
+                continue
+            if not {"round_id", "point_id"} & set(rule.arguments):
+                continue
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                url = _url(app, rule, foreign_values)
+                assert _call(client, method, url).status_code == 404, f"{method} {url} as {role}"
