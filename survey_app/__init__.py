@@ -34,15 +34,24 @@ def create_app(config: dict | None = None) -> Flask:
         # generated once and kept, so sessions survive restarts
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
+    from flask_compress import Compress
     from flask_wtf.csrf import CSRFProtect
 
-    from survey_app import core, db, demo, i18n, limits
+    from survey_app import core, db, demo, i18n, limits, security
     from survey_app.accounts import cli as users_cli
     from survey_app.accounts import permissions
     from survey_app.accounts import views as accounts_views
+    from survey_app.indicators import cli as indicators_cli
+    from survey_app.indicators import views as indicator_views
+    from survey_app.maintenance import cli as maintenance_cli
     from survey_app.questionnaires import cli as questionnaires_cli
+    from survey_app.reports import cli as reports_cli
+    from survey_app.reports import views as report_views
+    from survey_app.respond import antibot
     from survey_app.respond import entry as entry_views
     from survey_app.respond import views as respond_views
+    from survey_app.results import cli as results_cli
+    from survey_app.results import views as results_views
     from survey_app.rounds import cli as rounds_cli
     from survey_app.rounds import printouts as printout_views
     from survey_app.rounds import views as round_views
@@ -50,13 +59,26 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
+    antibot.init_app(app)
+    security.init_app(app)
+    # respondents on weak mountain connections: every page and file travels compressed
+    Compress(app)
     permissions.init_app(app)
     csrf = CSRFProtect(app)
     # the respondent form checks its own token, and on failure keeps the answers (never a 400 page)
     csrf.exempt(respond_views.bp)
     core.init_app(app)
-    for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp):
+    for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
+                      results_views.bp, indicator_views.bp, report_views.bp):
         app.register_blueprint(blueprint)
-    for commands in (questionnaires_cli, rounds_cli, users_cli, demo):
+    for commands in (questionnaires_cli, rounds_cli, users_cli, demo, maintenance_cli, results_cli,
+                     indicators_cli, reports_cli):
         commands.init_app(app)
+    # behind a reverse proxy (SURVEY_PROXY_COUNT): trust its X-Forwarded-For / X-Forwarded-Proto,
+    # so HTTPS is detected and rate limits see the real client, not the proxy
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

@@ -1,8 +1,9 @@
 """Configuration: defaults, environment variables and the instance folder.
 
 Settings come, by increasing priority, from the defaults here, the environment
-(``SURVEY_DATABASE_URL``, ``SECRET_KEY``, ``SURVEY_PUBLIC_URL``, ``PORT``) and the
-``config`` mapping given to :func:`survey_app.create_app`.
+(``SURVEY_DATABASE_URL``, ``SECRET_KEY``, ``SURVEY_PUBLIC_URL``, ``PORT``, ``SURVEY_ENV``,
+``SURVEY_REDIS_URL``, ``SURVEY_PROXY_COUNT``) and the ``config`` mapping given to
+:func:`survey_app.create_app`.
 """
 
 from __future__ import annotations
@@ -37,12 +38,48 @@ def instance_secret_key(instance_path: str | Path) -> str:
 def settings_from_environment(instance_path: str | Path) -> dict:
     """Return the settings read from the environment, with their defaults."""
     port = os.environ.get("PORT", "5000")
-    return {
+    settings = {
         "DATABASE_URL": os.environ.get("SURVEY_DATABASE_URL") or default_database_url(instance_path),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         # the base of every link and QR code given to respondents: it must be reachable by them
         "PUBLIC_URL": (os.environ.get("SURVEY_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+        # "production": HTTPS-only cookies (behind a TLS-terminating reverse proxy)
+        "SURVEY_ENV": (os.environ.get("SURVEY_ENV") or "development").strip().lower(),
+        # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
+        "PROXY_COUNT": int(os.environ.get("SURVEY_PROXY_COUNT") or 0),
     }
+    redis_url = os.environ.get("SURVEY_REDIS_URL")
+    if redis_url:
+        # shared by every process and host: rate-limit counters and the burst detector
+        settings["RATELIMIT_STORAGE_URI"] = redis_url
+    if settings["SURVEY_ENV"] == "production":
+        settings.update(PRODUCTION)
+    return settings
+
+
+#: what ``SURVEY_ENV=production`` changes: the site is served over HTTPS by a reverse proxy
+PRODUCTION = {
+    "SESSION_COOKIE_SECURE": True,
+    # the __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only
+    "SESSION_COOKIE_NAME": "__Host-session",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "PREFERRED_URL_SCHEME": "https",
+    "WTF_CSRF_SSL_STRICT": True,
+}
+
+
+def production_problems(settings: dict) -> list[str]:
+    """Return why *settings* (as from :func:`settings_from_environment`) are unfit to serve
+    the public in production; empty when they are fit. ``gunicorn.conf.py`` refuses to start
+    on any of them when ``SURVEY_ENV=production``."""
+    problems = []
+    if not settings.get("SECRET_KEY"):
+        problems.append("SECRET_KEY is not set: every instance must sign sessions and CSRF tokens "
+                        "with the same key (the generated instance/secret_key is per host)")
+    if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):
+        problems.append("SURVEY_PUBLIC_URL must be the public https:// address (links and QR codes)")
+    return problems
 
 
 DEFAULTS = {
@@ -51,6 +88,8 @@ DEFAULTS = {
     # a questionnaire POST is a few kilobytes; anything near this is abuse
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_PARTS": 500,
+    # a person needs at least this long (and a second per statement) to answer; 0 disables the check
+    "MIN_COMPLETION_SECONDS": 5,
     # respondents may take their time; an expired token never loses answers (the form is
     # re-rendered), so this only bounds how long a token can be replayed
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -74,8 +72,11 @@ def database_is_reachable(engine: Engine) -> bool:
         return False
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str):
     """Return an Alembic configuration for the project's migrations on *url*."""
+    # imported here: Alembic is needed by the commands, not by the web app at start
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = url
@@ -84,6 +85,8 @@ def alembic_config(url: str) -> AlembicConfig:
 
 def upgrade_database(url: str, revision: str = "head") -> None:
     """Apply the migrations up to *revision* on the database at *url*."""
+    from alembic import command as alembic_command
+
     alembic_command.upgrade(alembic_config(url), revision)
 
 
@@ -103,6 +106,8 @@ def upgrade_command(revision: str) -> None:
 @db_cli.command("current")
 def current_command() -> None:
     """Print the schema revision of the database."""
+    from alembic import command as alembic_command
+
     alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 

@@ -90,6 +90,8 @@ def app_config(database_url) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "PUBLIC_URL": PUBLIC_URL,
+        # tests post at machine speed; test_antibot turns the minimum time back on
+        "MIN_COMPLETION_SECONDS": 0,
     }
 
 
@@ -146,10 +148,11 @@ class LoadedForm:
     csrf_token: str
     submission_id: str
     item_fields: list[str]
+    started: str = ""
 
     def answers(self, value: str = "4", **overrides) -> dict:
         """Return POST data answering every item with *value*, plus *overrides*."""
-        data = {"csrf_token": self.csrf_token, "submission_id": self.submission_id}
+        data = {"csrf_token": self.csrf_token, "submission_id": self.submission_id, "started": self.started}
         data.update({name: value for name in self.item_fields})
         data.update(overrides)
         return data
@@ -174,8 +177,10 @@ def parse_form(html: str) -> LoadedForm:
     """Extract the hidden fields and the Likert item names of a rendered form."""
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', html)
     submission = re.search(r'name="submission_id" type="hidden" value="([^"]*)"', html)
+    started = re.search(r'name="started" type="hidden" value="([^"]*)"', html)
     items = list(dict.fromkeys(re.findall(r'name="(q_[a-z0-9_-]+)"', html)))
-    return LoadedForm(html, csrf.group(1) if csrf else "", submission.group(1) if submission else "", items)
+    return LoadedForm(html, csrf.group(1) if csrf else "", submission.group(1) if submission else "", items,
+                      started.group(1) if started else "")
 
 
 @pytest.fixture

@@ -28,8 +28,10 @@ def _project_commands(app) -> list[str]:
     for group_name, group in app.cli.commands.items():
         if group_name in FLASK_BUILTIN_COMMANDS:
             continue
-        assert isinstance(group, click.Group), group_name
-        names += [f"{group_name} {name}" for name in group.commands]
+        if isinstance(group, click.Group):
+            names += [f"{group_name} {name}" for name in group.commands]
+        else:
+            names.append(group_name)
     assert len(names) >= 8
     return names
 

@@ -203,3 +203,13 @@ def test_other_ambito_rounds_are_invisible(app, as_role, make_round):
     assert operator.get(f"/gestione/rilevazioni/{foreign_id}").status_code == 404
     assert operator.get(f"/gestione/rilevazioni/{foreign_id}/monitoraggio.json").status_code == 404
     assert "Sarnico" not in operator.get("/gestione/").get_data(as_text=True)
+
+
+def test_operator_pages_in_italian_or_english(as_role):
+    operator = as_role("operator")
+    italian = operator.get("/gestione/").get_data(as_text=True)
+    assert "Nuova rilevazione" in italian and 'lang="it"' in italian
+    english = operator.get("/gestione/?lang=en").get_data(as_text=True)
+    assert "New survey round" in english and 'lang="en"' in english
+    # the choice is remembered on the next page
+    assert "New survey round" in operator.get("/gestione/").get_data(as_text=True)

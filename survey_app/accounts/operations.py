@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,6 @@ from survey_app.models import ROLES, Ambito, User, UserSession, utcnow
 #: argon2id with the library's defaults (RFC 9106 low-memory profile: 64 MiB, t=3)
 PASSWORD_HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
-#: verified when the e-mail is unknown, so both failures take the same time
-_DUMMY_HASH = PASSWORD_HASHER.hash("not-a-real-password-0000")
 #: a session ends after this long without requests, and in any case after MAX_AGE
 SESSION_IDLE_TIMEOUT = timedelta(hours=2)
 SESSION_MAX_AGE = timedelta(hours=12)
@@ -27,6 +26,15 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 class AccountError(ValueError):
     """An account operation was refused; the message says why."""
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash verified when the e-mail is unknown, so both failures take the same time.
+
+    Made on first use, not at import: hashing costs a quarter of a second of start-up.
+    """
+    return PASSWORD_HASHER.hash("not-a-real-password-0000")
 
 
 def normalise_email(email: str) -> str:
@@ -69,7 +77,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the active user with these credentials, or ``None`` (never saying which part was wrong)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     try:
-        PASSWORD_HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        PASSWORD_HASHER.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.is_active:

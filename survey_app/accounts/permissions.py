@@ -24,11 +24,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "results.view": frozenset({"admin", "evaluator"}),
     "users.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
+    "indicators.view": frozenset({"admin", "operator", "evaluator"}),
+    "indicators.record": frozenset({"admin", "operator"}),
 }
-#: endpoints anyone may call: the respondent pages, login, health and static files
+#: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
+#: and its feedback form, and static files
 PUBLIC_ENDPOINTS = frozenset({
     "static", "core.home", "core.healthz", "respond.landing", "respond.form", "respond.submit",
-    "respond.thanks", "respond.panel_entry", "accounts.login",
+    "respond.thanks", "respond.panel_entry", "accounts.login", "core.accessibility",
+    "core.accessibility_feedback",
 })
 #: logged-in users of any role
 AUTHENTICATED_ENDPOINTS = frozenset({"accounts.logout"})

@@ -46,10 +46,17 @@ def _valid_uuid(_form, field) -> None:
         raise ValidationError(_l("Identificativo di invio non valido.")) from exc
 
 
+#: the honeypot: hidden from people, filled by naive bots
+HONEYPOT_FIELD = "website"
+
+
 class QuestionnaireForm(FlaskForm):
     """Base class of every generated questionnaire form."""
 
     submission_id = HiddenField(validators=[_valid_uuid])
+    #: signed time at which the form was first shown (see survey_app.respond.antibot)
+    started = HiddenField()
+    website = StringField(_l("Non compilare questo campo"), validators=[Length(max=0)])
 
     class Meta:
         # the CSRF field is checked by the view, which re-renders the answers when it fails
@@ -77,7 +84,36 @@ def build_questionnaire_form(
     :param ask_channel: ``True`` when an operator types the answers in: paper or assisted.
     :param formdata: submitted data to validate (``None`` binds the request data when there is any).
     """
+    options = (language, tuple(comuni), ask_comune, ask_service, ask_panel_code, ask_channel)
+    form_class = _form_class(questionnaire, options)
+    kwargs = {} if csrf else {"meta": {"csrf": False}}
+    if formdata is not None:
+        kwargs["formdata"] = formdata
+    return form_class(**kwargs)
 
+
+#: form classes by questionnaire version and options; building one costs more than rendering it
+_FORM_CLASSES: dict[tuple, type[QuestionnaireForm]] = {}
+_FORM_CLASS_CACHE_SIZE = 256
+
+
+def _form_class(questionnaire: Questionnaire, options: tuple) -> type[QuestionnaireForm]:
+    """Return the form class of *questionnaire* with *options*, built once per version.
+
+    A stored version never changes content (loading refuses that), so its id and version
+    identify its fields; labels that follow the interface language stay lazy strings.
+    """
+    key = (questionnaire.id, questionnaire.version, options)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        if len(_FORM_CLASSES) >= _FORM_CLASS_CACHE_SIZE:
+            _FORM_CLASSES.clear()
+        form_class = _FORM_CLASSES[key] = _make_form_class(questionnaire, *options)
+    return form_class
+
+
+def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple, ask_comune: bool,
+                     ask_service: bool, ask_panel_code: bool, ask_channel: bool) -> type[QuestionnaireForm]:
     class GeneratedForm(QuestionnaireForm):
         pass
 
@@ -132,16 +168,32 @@ def build_questionnaire_form(
             validators=[Optional(), Length(max=max_length, message=_l(
                 "Il commento è troppo lungo: al massimo %(max)d caratteri.", max=max_length))],
         ))
-    kwargs = {} if csrf else {"meta": {"csrf": False}}
-    if formdata is not None:
-        kwargs["formdata"] = formdata
-    return GeneratedForm(**kwargs)
+    return GeneratedForm
 
 
 def _required_choice(question: dict):
     if question.get("required"):
         return InputRequired(message=_l("Scegli una risposta."))
     return Optional()
+
+
+def unexpected_fields(formdata, form: QuestionnaireForm) -> list[str]:
+    """Return why *formdata* is not something this form could have sent (empty when it could).
+
+    WTForms ignores unknown fields and keeps the first of repeated ones; a questionnaire
+    post with either is forged or broken, so it is refused as a whole rather than half-read.
+    """
+    problems = []
+    known = set(form._fields)
+    for name in formdata.keys():
+        values = formdata.getlist(name)
+        if name not in known:
+            problems.append(f"unknown field {name[:40]!r}")
+        elif len(values) > 1:
+            problems.append(f"field {name[:40]!r} sent {len(values)} times")
+        if "\x00" in name or any("\x00" in value for value in values):
+            problems.append(f"NUL character in field {name[:40]!r}")
+    return problems
 
 
 def new_submission_id() -> str:

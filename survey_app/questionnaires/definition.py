@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import jsonschema
-
 from survey_app.plan.catalog import PlanCatalog
 
 #: the questionnaire directory shipped with the project
@@ -52,7 +50,10 @@ class QuestionnaireError(ValueError):
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def _validator():
+    # imported on first validation: the web app never validates files, so it never pays for it
+    import jsonschema
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -66,6 +67,8 @@ def content_hash(definition: dict) -> str:
 
 
 def _schema_problems(data: object, source: str) -> list[Problem]:
+    import jsonschema
+
     problems = []
     for error in _validator().iter_errors(data):
         # oneOf/anyOf/allOf errors are vague on their own; their best sub-error names the field

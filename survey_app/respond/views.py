@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import (
     Blueprint,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -23,15 +24,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from survey_app import audit
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import (
     build_questionnaire_form,
     new_submission_id,
     submission_from_form,
+    unexpected_fields,
 )
 from survey_app.i18n import content_language
+from survey_app.limits import limiter
 from survey_app.models import DistributionPoint, Round
 from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code
+from survey_app.respond import antibot
 from survey_app.respond.submission import SubmissionOutcome, record_submission
 from survey_app.rounds.queries import resolve_public_token
 
@@ -41,6 +46,17 @@ bp = Blueprint("respond", __name__)
 RETRY_AFTER_SECONDS = 30
 #: where a card's QR code puts the panel code until the form is rendered
 PANEL_CODE_SESSION_KEY = "panel_code"
+#: generous: a whole audience may share one venue's Wi-Fi address
+SUBMIT_LIMIT = "120 per minute"
+#: links that do not exist: a person mistypes a few, a guesser tries thousands
+UNKNOWN_LINK_LIMIT = "30 per minute"
+
+
+def _is_not_found(response) -> bool:
+    return response.status_code == 404
+
+
+guess_limit = limiter.shared_limit(UNKNOWN_LINK_LIMIT, scope="unknown-links", deduct_when=_is_not_found)
 
 
 def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
@@ -77,6 +93,10 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
     Shared by the respondents' form and the operators' paper and assisted entry.
     """
     questionnaire = round_.questionnaire_version.questionnaire
+    if channel == "self" and not _took_long_enough(form, len(questionnaire.items)):
+        return SubmissionResult("invalid", _(
+            "Hai risposto molto in fretta. Controlla che le risposte siano quelle che volevi, "
+            "poi premi di nuovo «Invia le risposte»."), 400)
     if not form.validate():
         if set(form.errors) == {"csrf_token"}:
             # expired or missing session: keep the answers, issue a fresh token, ask to resend
@@ -118,11 +138,24 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
     return SubmissionResult(outcome.status, None, 409 if outcome.status == "conflict" else 200)
 
 
+def _took_long_enough(form, item_count: int) -> bool:
+    """Tell whether the form was shown long enough ago for a person to have read it."""
+    minimum = antibot.minimum_seconds(item_count, current_app.config["MIN_COMPLETION_SECONDS"])
+    if minimum <= 0:
+        return True
+    secret = current_app.config["SECRET_KEY"]
+    elapsed = antibot.seconds_since_started(secret, form.started.data)
+    if elapsed is None:
+        form.started.data = antibot.started_stamp(secret)  # forged or missing: start counting now
+    return elapsed is not None and elapsed >= minimum
+
+
 def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
                  status: int = 200):
+    already_answered = str(round_.id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
     page = render_template(
         "respond/form.html", round=round_, token=token, questionnaire=round_.questionnaire_version.questionnaire,
-        form=form, language=language, notice=notice,
+        form=form, language=language, notice=notice, already_answered=already_answered,
     )
     response = make_response(page, status)
     if status == 503:
@@ -139,6 +172,7 @@ def _unavailable(round_: Round, availability: str, status: int = 200):
 
 
 @bp.get("/r/<token>")
+@guess_limit
 def landing(token: str):
     """Show who runs the survey, the privacy notice and the estimated time."""
     round_, _point = _resolve_or_404(token)
@@ -150,6 +184,7 @@ def landing(token: str):
 
 
 @bp.get("/r/<token>/questionario")
+@guess_limit
 def form(token: str):
     """Show the questionnaire with a fresh submission id."""
     round_, _point = _resolve_or_404(token)
@@ -158,12 +193,15 @@ def form(token: str):
     language = content_language(round_.questionnaire_version.questionnaire)
     questionnaire_form = build_round_form(round_, language)
     questionnaire_form.submission_id.data = new_submission_id()
+    questionnaire_form.started.data = antibot.started_stamp(current_app.config["SECRET_KEY"])
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
         questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
     return _render_form(round_, token, questionnaire_form, language)
 
 
 @bp.post("/r/<token>/questionario")
+@guess_limit
+@limiter.limit(SUBMIT_LIMIT)
 def submit(token: str):
     """Validate and store a submission; re-render it with every answer when it cannot be stored."""
     round_, point = _resolve_or_404(token)
@@ -171,6 +209,8 @@ def submit(token: str):
         return _unavailable(round_, availability, status=409)
     language = content_language(round_.questionnaire_version.questionnaire)
     questionnaire_form = build_round_form(round_, language, formdata=request.form)
+    if problems := unexpected_fields(request.form, questionnaire_form):
+        return render_template("core/error.html", code=400, problems=problems), 400
     result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point)
     if result.status in ("invalid", "unavailable"):
         return _render_form(round_, token, questionnaire_form, language, notice=result.notice,
@@ -179,19 +219,38 @@ def submit(token: str):
         return render_template("respond/conflict.html", round=round_, token=token,
                                questionnaire=round_.questionnaire_version.questionnaire, language=language), 409
     session.pop(PANEL_CODE_SESSION_KEY, None)
-    return redirect(url_for("respond.thanks", token=token), code=303)
+    if result.status == "stored":
+        _watch_for_bursts(round_)
+    response = redirect(url_for("respond.thanks", token=token), code=303)
+    response.set_cookie(
+        antibot.ANSWERED_COOKIE,
+        antibot.with_answered_round(request.cookies.get(antibot.ANSWERED_COOKIE), round_.id),
+        max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response
+
+
+def _watch_for_bursts(round_: Round) -> None:
+    """Record an alert for the round's operators when submissions arrive in a burst."""
+    if current_app.extensions["burst_detector"].is_burst(round_.id):
+        db = get_session()
+        audit.record(db, "sistema", "round.burst_alert", round_, limit=antibot.BURST_LIMIT)
+        db.commit()
 
 
 @bp.get("/r/<token>/grazie")
+@guess_limit
 def thanks(token: str):
     """Thank the respondent; reached only by the redirect after a successful commit."""
     round_, _point = _resolve_or_404(token)
     questionnaire = round_.questionnaire_version.questionnaire
-    return render_template("respond/thanks.html", round=round_, questionnaire=questionnaire,
+    return render_template("respond/thanks.html", round=round_, token=token, questionnaire=questionnaire,
                            language=content_language(questionnaire))
 
 
 @bp.get("/c/<code>")
+@guess_limit
 def panel_entry(code: str):
     """A panel card's QR code: open the panel round running now, with the code filled in.
 

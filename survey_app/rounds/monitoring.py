@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey_app.exports import neutralise_cell
 from survey_app.localtime import to_local
 from survey_app.models import Comune, DistributionPoint, Response, Round
 
@@ -93,8 +94,3 @@ def monitoring_csv(monitoring: RoundMonitoring) -> str:
         for value, n in rows:
             writer.writerow([name, neutralise_cell(str(value)), n])
     return out.getvalue()
-
-
-def neutralise_cell(value: str) -> str:
-    """Prefix a quote to text a spreadsheet would run as a formula (CWE-1236)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

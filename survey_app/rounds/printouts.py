@@ -29,6 +29,7 @@ from survey_app.printing import (
 )
 from survey_app.rounds.forms import PanelCodesForm
 from survey_app.rounds.queries import public_url
+from survey_app.security import allow_inline_styles
 
 bp = Blueprint("printouts", __name__, url_prefix="/gestione")
 
@@ -43,6 +44,7 @@ def _point_or_404(point_id: int) -> DistributionPoint:
 
 def _document(html: str, filename: str) -> Response:
     """Send *html*, or its PDF when ``?fmt=pdf``."""
+    allow_inline_styles()  # the printable HTML carries its own CSS, to print as a single file
     if request.args.get("fmt") == "pdf":
         return Response(html_to_pdf(html), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'})
@@ -64,6 +66,7 @@ def qr(point_id: int, fmt: str):
     point = _point_or_404(point_id)
     url = public_url(current_app.config["PUBLIC_URL"], point)
     if fmt == "svg":
+        allow_inline_styles()
         return Response(qr_svg(url), mimetype="image/svg+xml")
     return Response(qr_png(url), mimetype="image/png")
 

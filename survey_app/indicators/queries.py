@@ -1,0 +1,321 @@
+"""Reading semestral indicator values: series and trends for the pages and the report.
+
+The report reads the values through :func:`indicator_series` (one objective) or
+:func:`plan_indicator_series` (every objective): per indicator, its values by semester for
+the whole Ambito and per comune, the latest value and the trend. Everything returned is a
+frozen dataclass of plain values, detached from the session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from survey_app.indicators.importing import Catalog, suggest_kind
+from survey_app.indicators.template_file import TemplateRow
+from survey_app.models import Ambito, AuditEvent, Comune, Indicator, IndicatorValue, Objective
+from survey_app.plan.catalog import INDICATOR_KINDS
+
+#: a change smaller than this counts as no change
+FLAT_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Point:
+    """One stored value."""
+
+    value_id: int
+    semester: str
+    #: ``number``, ``percent``, ``yes_no`` or ``text``
+    kind: str
+    #: a float (number; percent 0-100), a bool (yes_no) or a str (text)
+    value: float | bool | str
+    source: str | None
+    note: str | None
+    #: 1, +1 at every correction
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in ("number", "percent")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """How the latest value compares with the value before it (numbers and percentages only)."""
+
+    #: ``up``, ``down`` or ``flat``
+    direction: str
+    #: latest minus previous (percentage points for percentages)
+    change: float
+    #: the earlier value compared with: the latest recorded before the last semester, which may
+    #: be older than the previous semester when a semester has no value
+    previous: Point
+
+
+@dataclass(frozen=True)
+class Series:
+    """The values of one indicator for the whole Ambito (``comune_code`` ``None``) or one comune."""
+
+    ambito_id: int
+    ambito_name: str
+    comune_id: int | None
+    comune_code: str | None
+    comune_name: str | None
+    #: by semester, oldest first; one per semester
+    points: tuple[Point, ...]
+
+    @property
+    def is_ambito_total(self) -> bool:
+        return self.comune_id is None
+
+    @property
+    def latest(self) -> Point | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def trend(self) -> Trend | None:
+        """The change of the latest value from the one before; ``None`` with fewer than two
+        numeric values of the same kind."""
+        return trend_of(self.points)
+
+    def at(self, semester: str) -> Point | None:
+        """The value of *semester*, if recorded."""
+        return next((p for p in self.points if p.semester == semester), None)
+
+
+@dataclass(frozen=True)
+class IndicatorSeries:
+    """An indicator of the plan with its recorded values."""
+
+    indicator_id: str
+    objective_id: str
+    #: ``process``, ``output`` or ``outcome``
+    kind: str
+    position: int
+    text: str
+    via_questionnaire: bool
+    #: the kind of its values (``None`` before the first value)
+    value_kind: str | None
+    #: the whole Ambito first, then its comuni by name (per Ambito when several are returned);
+    #: only scopes with at least one value
+    series: tuple[Series, ...] = field(default=())
+
+    @property
+    def semesters(self) -> tuple[str, ...]:
+        """Every semester with a value, in any scope, oldest first."""
+        return tuple(sorted({p.semester for s in self.series for p in s.points}))
+
+    @property
+    def total(self) -> Series | None:
+        """The series of the whole Ambito (the first Ambito's, when several are returned)."""
+        return next((s for s in self.series if s.is_ambito_total), None)
+
+    @property
+    def comuni(self) -> tuple[Series, ...]:
+        return tuple(s for s in self.series if not s.is_ambito_total)
+
+    @property
+    def latest(self) -> Point | None:
+        """The latest value for the whole Ambito, ``None`` if there is none."""
+        return self.total.latest if self.total else None
+
+    @property
+    def trend(self) -> Trend | None:
+        """The trend of the whole Ambito's values."""
+        return self.total.trend if self.total else None
+
+
+def trend_of(points: tuple[Point, ...] | list[Point]) -> Trend | None:
+    """Compare the last of *points* (ordered by semester) with the one before it."""
+    if len(points) < 2:
+        return None
+    latest, previous = points[-1], points[-2]
+    if not (latest.is_numeric and previous.kind == latest.kind):
+        return None
+    change = float(latest.value) - float(previous.value)
+    direction = "flat" if abs(change) < FLAT_TOLERANCE else ("up" if change > 0 else "down")
+    return Trend(direction, 0.0 if direction == "flat" else change, previous)
+
+
+def indicator_series(session: Session, ambito_id: int | None, objective_id: str, *,
+                     include_questionnaire: bool = False) -> list[IndicatorSeries]:
+    """Return the indicators of an objective with their semestral values, latest value and trend.
+
+    :param ambito_id: the Ambito whose values to read; ``None`` reads every Ambito (each
+        :class:`Series` says which).
+    :param include_questionnaire: also list the indicators measured by questionnaire (with no
+        series: their values come from the rounds' results).
+    :return: the indicators in the plan's order (process, output, outcome, by position),
+        those without values included.
+    :raise LookupError: for an unknown objective.
+    """
+    if session.get(Objective, objective_id) is None:
+        raise LookupError(f"unknown objective {objective_id!r}")
+    return plan_indicator_series(session, ambito_id, [objective_id],
+                                 include_questionnaire=include_questionnaire)[objective_id]
+
+
+def plan_indicator_series(session: Session, ambito_id: int | None, objective_ids: list[str] | None = None, *,
+                          include_questionnaire: bool = False) -> dict[str, list[IndicatorSeries]]:
+    """Return :func:`indicator_series` for many objectives at once (all by default), by objective id.
+
+    Objectives come by chapter (8.2 ... 10.1), then id; each maps to its indicators, possibly none.
+    """
+    query = select(Indicator)
+    if objective_ids is not None:
+        query = query.where(Indicator.objective_id.in_(objective_ids))
+    if not include_questionnaire:
+        query = query.where(Indicator.via_questionnaire.is_(False))
+    indicators = list(session.scalars(query))
+    values = select(IndicatorValue).options(joinedload(IndicatorValue.ambito), joinedload(IndicatorValue.comune))
+    if objective_ids is not None:
+        values = values.join(IndicatorValue.indicator).where(Indicator.objective_id.in_(objective_ids))
+    if ambito_id is not None:
+        values = values.where(IndicatorValue.ambito_id == ambito_id)
+    by_indicator: dict[str, list[IndicatorValue]] = defaultdict(list)
+    for value in session.scalars(values):
+        by_indicator[value.indicator_id].append(value)
+    if objective_ids is None:
+        objective_ids_in_order = [o.id for o in sorted(session.scalars(select(Objective)), key=objective_order)]
+    else:
+        objective_ids_in_order = list(objective_ids)
+    # every objective asked for is a key, even one whose indicators are all measured by questionnaire
+    found: dict[str, list[IndicatorSeries]] = {oid: [] for oid in objective_ids_in_order}
+    for indicator in sorted(indicators, key=_plan_order):
+        rows = by_indicator.get(indicator.id, [])
+        found.setdefault(indicator.objective_id, []).append(IndicatorSeries(
+            indicator_id=indicator.id, objective_id=indicator.objective_id, kind=indicator.kind,
+            position=indicator.position, text=indicator.text, via_questionnaire=indicator.via_questionnaire,
+            value_kind=_latest_kind(rows), series=_series_of(rows),
+        ))
+    return found
+
+
+def objective_order(objective: Objective) -> tuple:
+    """Sort key of objectives: by chapter as numbers (8.2 before 10.1), then id."""
+    return tuple(int(part) if part.isdigit() else 0 for part in objective.chapter.split(".")), objective.id
+
+
+def _plan_order(indicator: Indicator):
+    return indicator.objective_id, INDICATOR_KINDS.index(indicator.kind), indicator.position
+
+
+def _latest_kind(rows: list[IndicatorValue]) -> str | None:
+    if not rows:
+        return None
+    return max(rows, key=lambda v: (v.semester, v.updated_at)).value_kind
+
+
+def _series_of(rows: list[IndicatorValue]) -> tuple[Series, ...]:
+    scopes: dict[tuple, list[IndicatorValue]] = defaultdict(list)
+    for row in rows:
+        scopes[(row.ambito_id, row.comune_id)].append(row)
+    series = []
+    for (ambito_id, comune_id), scoped in scopes.items():
+        first = scoped[0]
+        series.append(Series(
+            ambito_id=ambito_id, ambito_name=first.ambito.name, comune_id=comune_id,
+            comune_code=first.comune.code if first.comune else None,
+            comune_name=first.comune.name if first.comune else None,
+            points=tuple(point_of(v) for v in sorted(scoped, key=lambda v: v.semester)),
+        ))
+    series.sort(key=lambda s: (s.ambito_name, s.comune_id is not None, s.comune_name or ""))
+    return tuple(series)
+
+
+def point_of(value: IndicatorValue) -> Point:
+    """A stored value as a :class:`Point`."""
+    return Point(value_id=value.id, semester=value.semester, kind=value.value_kind, value=value.value,
+                 source=value.source, note=value.note, revision=value.revision,
+                 created_at=value.created_at, updated_at=value.updated_at)
+
+
+# --- pages, forms and files --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ObjectiveOverview:
+    """An objective with how many of its indicators have semestral values."""
+
+    id: str
+    chapter: str
+    title: str
+    #: indicators that take semestral values (not by questionnaire)
+    indicators: int
+    #: of which with at least one value
+    with_values: int
+    #: the latest semester with a value, if any
+    latest_semester: str | None
+
+
+def objectives_overview(session: Session, ambito_id: int) -> list[ObjectiveOverview]:
+    """Every objective of the plan with its count of indicators and of those with values."""
+    counts: dict[str, int] = defaultdict(int)
+    for objective_id in session.scalars(select(Indicator.objective_id).where(Indicator.via_questionnaire.is_(False))):
+        counts[objective_id] += 1
+    filled: dict[str, set[str]] = defaultdict(set)
+    latest: dict[str, str] = {}
+    rows = session.execute(
+        select(Indicator.objective_id, IndicatorValue.indicator_id, IndicatorValue.semester)
+        .join(IndicatorValue.indicator).where(IndicatorValue.ambito_id == ambito_id))
+    for objective_id, indicator_id, semester in rows:
+        filled[objective_id].add(indicator_id)
+        latest[objective_id] = max(latest.get(objective_id, semester), semester)
+    objectives = sorted(session.scalars(select(Objective)), key=objective_order)
+    return [ObjectiveOverview(o.id, o.chapter, o.title, counts[o.id], len(filled[o.id]), latest.get(o.id))
+            for o in objectives]
+
+
+def import_catalog(session: Session, ambito: Ambito, today: date) -> Catalog:
+    """What a form or file is checked against: the plan's indicators and the Ambito's comuni."""
+    indicators = dict(session.execute(select(Indicator.id, Indicator.via_questionnaire)).all())
+    comuni = dict(session.execute(select(Comune.code, Comune.name).where(Comune.ambito_id == ambito.id)).all())
+    return Catalog(indicators=indicators, comuni=comuni, today=today)
+
+
+def recordable_indicators(session: Session) -> list[Indicator]:
+    """The indicators that take semestral values, in the plan's order, with their objective."""
+    query = (select(Indicator).options(joinedload(Indicator.objective))
+             .where(Indicator.via_questionnaire.is_(False)))
+    return sorted(session.scalars(query), key=lambda i: (objective_order(i.objective), *_plan_order(i)))
+
+
+def kinds_in_use(session: Session, ambito_id: int) -> dict[str, str]:
+    """Indicator id -> the kind of its latest value in the Ambito."""
+    rows = session.execute(
+        select(IndicatorValue.indicator_id, IndicatorValue.value_kind)
+        .where(IndicatorValue.ambito_id == ambito_id)
+        .order_by(IndicatorValue.semester, IndicatorValue.updated_at))
+    return dict(rows.all())
+
+
+def template_rows(session: Session, ambito_id: int) -> list[TemplateRow]:
+    """Every indicator that takes semestral values, with its kind in use or suggested."""
+    in_use = kinds_in_use(session, ambito_id)
+    return [TemplateRow(i.id, i.objective.title, i.text, in_use.get(i.id) or suggest_kind(i.text))
+            for i in recordable_indicators(session)]
+
+
+def find_value(session: Session, ambito_id: int, indicator_id: str, semester: str,
+               comune_id: int | None) -> IndicatorValue | None:
+    """The stored value of an indicator in a semester and scope, if any."""
+    query = select(IndicatorValue).where(
+        IndicatorValue.ambito_id == ambito_id, IndicatorValue.indicator_id == indicator_id,
+        IndicatorValue.semester == semester,
+        IndicatorValue.comune_id.is_(None) if comune_id is None else IndicatorValue.comune_id == comune_id)
+    return session.scalar(query)
+
+
+def value_history(session: Session, value_id: int) -> list[AuditEvent]:
+    """The audit events of a value (recorded, corrected, imported), oldest first."""
+    query = (select(AuditEvent)
+             .where(AuditEvent.target_type == IndicatorValue.__name__, AuditEvent.target_id == str(value_id))
+             .order_by(AuditEvent.occurred_at, AuditEvent.id))
+    return list(session.scalars(query))
+

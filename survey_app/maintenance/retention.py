@@ -1,0 +1,107 @@
+"""The retention purge: raw responses are deleted once their period is over; totals are kept.
+
+A closed round whose closing time (or last response, when it had none) is older than the
+cutoff loses its responses, answers and free comments. Before that, its aggregated results
+are written to :class:`survey_app.models.RoundSummary`: per item, how many chose each point
+or "non so", and the response counts per comune, service, point and channel, so the report
+of the plan can still be made. Open and paused rounds are never purged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from survey_app import audit
+from survey_app.models import Answer, Response, Round, RoundSummary, utcnow
+
+_PERIOD = re.compile(r"^(\d+)\s*([dmy])$")
+
+
+def parse_cutoff(text: str, now: datetime | None = None) -> datetime:
+    """Turn ``730d``, ``24m``, ``2y`` or an ISO date into the (naive UTC) cutoff instant.
+
+    :raise ValueError: with a plain explanation for anything else.
+    """
+    now = now or utcnow()
+    text = text.strip().lower()
+    if match := _PERIOD.match(text):
+        amount, unit = int(match.group(1)), match.group(2)
+        days = {"d": 1, "m": 30, "y": 365}[unit] * amount
+        return now - timedelta(days=days)
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a period like 730d, 24m, 2y nor a date like 2024-12-31") from None
+
+
+def rounds_past_retention(session: Session, cutoff: datetime) -> list[Round]:
+    """Return the closed rounds with raw responses whose period ended before *cutoff*."""
+    last_response = (
+        select(Response.round_id, func.max(Response.submitted_hour).label("last"))
+        .group_by(Response.round_id).subquery()
+    )
+    rows = session.execute(
+        select(Round, last_response.c.last).join(last_response, last_response.c.round_id == Round.id)
+        .where(Round.status == "closed")
+    )
+    return [round_ for round_, last in rows if (round_.closes_at or last) < cutoff]
+
+
+def summarise_round(session: Session, round_: Round) -> dict:
+    """Return the aggregated counts of *round_* that survive the purge."""
+    item_counts: dict[str, Counter] = defaultdict(Counter)
+    for item_id, value, n in session.execute(
+        select(Answer.item_id, Answer.value, func.count()).join(Response)
+        .where(Response.round_id == round_.id).group_by(Answer.item_id, Answer.value)
+    ):
+        item_counts[item_id]["non_so" if value is None else str(value)] += n
+
+    def counts(column):
+        return {str(value): n for value, n in session.execute(
+            select(column, func.count()).where(Response.round_id == round_.id).group_by(column))}
+
+    return {
+        "items": {item: dict(sorted(c.items())) for item, c in sorted(item_counts.items())},
+        "by_comune": counts(Response.comune_id),
+        "by_service": counts(Response.service),
+        "by_point": counts(Response.distribution_point_id),
+        "by_channel": counts(Response.channel),
+        "by_role": counts(Response.respondent_role),
+    }
+
+
+def purge_round(session: Session, round_: Round, *, actor="cli") -> int:
+    """Keep *round_*'s aggregated counts, delete its raw responses; return how many (not committed)."""
+    responses = session.scalar(select(func.count()).select_from(Response).where(Response.round_id == round_.id))
+    summary = session.get(RoundSummary, round_.id) or RoundSummary(round_id=round_.id)
+    summary.responses = (summary.responses or 0) + responses
+    summary.counts = summarise_round(session, round_) if responses else summary.counts
+    summary.purged_at = utcnow()
+    session.add(summary)
+    response_ids = select(Response.id).where(Response.round_id == round_.id)
+    session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
+    session.execute(delete(Response).where(Response.round_id == round_.id))
+    audit.record(session, actor, "responses.purge", round_, responses=responses)
+    return responses
+
+
+def purge(session: Session, cutoff: datetime, *, actor="cli", dry_run: bool = False) -> dict[int, int]:
+    """Purge every round past retention; return round id → responses deleted, and commit.
+
+    With *dry_run* nothing changes: the return value says what would be deleted.
+    """
+    result = {}
+    for round_ in rounds_past_retention(session, cutoff):
+        if dry_run:
+            result[round_.id] = session.scalar(
+                select(func.count()).select_from(Response).where(Response.round_id == round_.id))
+        else:
+            result[round_.id] = purge_round(session, round_, actor=actor)
+    if not dry_run:
+        session.commit()
+    return result

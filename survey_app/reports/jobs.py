@@ -1,0 +1,405 @@
+"""Reports generated outside the web server, kept until their data change.
+
+Why. The PDF of the whole plan takes WeasyPrint tens of seconds (about half a second a page)
+and the analysis of every round behind it a few more: that must not hold a request worker.
+Even the PDF of one objective takes a few seconds. So the files of a report (HTML, PDF,
+DOCX) are made by the same background process as the evaluators' results, ``flask --app
+survey_app results worker`` (or one pass of ``results refresh``), and stored in a
+:class:`~survey_app.models.reports.ReportJob` row with the progress of the run
+(objectives done out of the total, and the stage: objectives, PDF, DOCX) for the page to
+show. The job machinery is the one of :mod:`survey_app.results.snapshots` (a table, a
+conditional ``UPDATE`` to claim a job, a stalled run taken up again after
+:data:`RUNNING_TIMEOUT`); the analyses a report needs are themselves result snapshots,
+computed once and shared with the results pages.
+
+When. A report's files describe the data they were made from, identified by a fingerprint
+(:func:`fingerprints`): the rounds (responses, status, label, dates, expected
+respondents), the semestral values, the comment reviews and the plan's texts, of the
+whole Ambito or of one objective. An evaluator asks for new files ("Genera"); a page view
+costs a few aggregate queries. Files whose data changed are *stale*: still downloadable
+with their date, unless a comment review changed since -- then they may show a comment
+rejected since, and they are not served until made again. ``results refresh`` (cron)
+regenerates every stored report whose data changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, undefer
+
+from survey_app.models import (
+    Ambito,
+    Indicator,
+    IndicatorValue,
+    Objective,
+    QuestionnaireVersion,
+    ReportJob,
+    Round,
+    utcnow,
+)
+from survey_app.reports import REPORT_VERSION
+from survey_app.reports import comments as comment_queries
+from survey_app.results import PAYLOAD_VERSION
+from survey_app.results.queries import data_counts
+
+RUNNING_TIMEOUT = timedelta(minutes=30)
+MAX_ERROR_LENGTH = 2_000
+STAGES = {
+    "objectives": "analisi degli obiettivi",
+    "pdf": "impaginazione del PDF",
+    "docx": "creazione del DOCX",
+}
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Which report: the final report of an Ambito, or one objective's."""
+
+    ambito_id: int
+    objective_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "objective" if self.objective_id else "final"
+
+    @property
+    def key(self) -> str:
+        if self.objective_id:
+            return f"objective:{self.objective_id}:ambito={self.ambito_id}"
+        return f"final:ambito={self.ambito_id}"
+
+    @classmethod
+    def from_key(cls, key: str) -> ReportSpec:
+        parts = key.split(":")
+        ambito_id = int(parts[-1].split("=", 1)[1])
+        return cls(ambito_id, parts[1] if parts[0] == "objective" else None)
+
+
+@dataclass
+class ReportStatus:
+    """What a page can say about a report's files."""
+
+    #: ``none`` (never asked), ``pending``, ``running``, ``ready``, ``failed``
+    state: str
+    #: the stored files describe the current data
+    current: bool = False
+    #: there are files, and they may be served (no comment review changed since)
+    downloadable: bool = False
+    done: int = 0
+    total: int = 0
+    stage: str | None = None
+    computed_at: datetime | None = None
+    requested_at: datetime | None = None
+    error: str | None = None
+    duration_ms: int | None = None
+
+    @property
+    def stage_text(self) -> str:
+        return STAGES.get(self.stage or "", "")
+
+    @property
+    def busy(self) -> bool:
+        return self.state in ("pending", "running")
+
+
+# --- what changed -----------------------------------------------------------------------------
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
+    """Return (fingerprint of all the report's data, fingerprint of its comment reviews)."""
+    rounds_query = (
+        select(Round).join(Round.questionnaire_version).where(Round.ambito_id == spec.ambito_id)
+    )
+    versions_query = select(QuestionnaireVersion.id, QuestionnaireVersion.questionnaire_id)
+    objectives_query = select(
+        Objective.id, Objective.chapter, Objective.title, Objective.description
+    )
+    indicators_query = select(Indicator.id, Indicator.text, Indicator.via_questionnaire)
+    values_query = select(
+        func.count(IndicatorValue.id),
+        func.max(IndicatorValue.id),
+        func.coalesce(func.sum(IndicatorValue.revision), 0),
+        func.max(IndicatorValue.updated_at),
+    ).where(IndicatorValue.ambito_id == spec.ambito_id)
+    if spec.objective_id:
+        rounds_query = rounds_query.where(QuestionnaireVersion.objective_id == spec.objective_id)
+        versions_query = versions_query.where(
+            QuestionnaireVersion.objective_id == spec.objective_id
+        )
+        objectives_query = objectives_query.where(Objective.id == spec.objective_id)
+        indicators_query = indicators_query.where(Indicator.objective_id == spec.objective_id)
+        values_query = values_query.join(IndicatorValue.indicator).where(
+            Indicator.objective_id == spec.objective_id
+        )
+    rounds = list(session.scalars(rounds_query.order_by(Round.id)))
+    ids = [r.id for r in rounds]
+    counts = data_counts(session, ids)
+    rounds_part = [
+        (
+            r.id,
+            r.public_token,
+            r.questionnaire_version_id,
+            r.status,
+            r.label,
+            r.opens_at,
+            r.closes_at,
+            r.expected_respondents,
+            r.comune_id,
+            r.service,
+            r.panel_id,
+            *counts[r.id],
+        )
+        for r in rounds
+    ]
+    comments = comment_queries.reviews_state(session, ids)
+    whole = _digest(
+        f"report v{REPORT_VERSION} payload v{PAYLOAD_VERSION}",
+        spec.key,
+        rounds_part,
+        session.execute(values_query).one(),
+        comments,
+        session.execute(versions_query.order_by(QuestionnaireVersion.id)).all(),
+        session.execute(objectives_query.order_by(Objective.id)).all(),
+        session.execute(indicators_query.order_by(Indicator.id)).all(),
+    )
+    return whole, _digest(comments)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _row(session: Session, spec: ReportSpec) -> ReportJob | None:
+    return session.scalar(select(ReportJob).where(ReportJob.key == spec.key))
+
+
+def status(session: Session, spec: ReportSpec) -> ReportStatus:
+    """The state of a report's files for a page (reads only)."""
+    row = _row(session, spec)
+    if row is None:
+        return ReportStatus("none")
+    wanted, comments = fingerprints(session, spec)
+    has_files = row.computed_at is not None and row.fingerprint is not None
+    state = row.status
+    if state == "running" and row.started_at and utcnow() - row.started_at > RUNNING_TIMEOUT:
+        state = "pending"  # its worker died: the next one takes it up
+    return ReportStatus(
+        state=state,
+        current=has_files and row.fingerprint == wanted,
+        downloadable=has_files and row.comments_fingerprint == comments,
+        done=row.done,
+        total=row.total,
+        stage=row.stage,
+        computed_at=row.computed_at,
+        requested_at=row.requested_at,
+        error=row.error,
+        duration_ms=row.duration_ms,
+    )
+
+
+def request(session: Session, spec: ReportSpec) -> ReportStatus:
+    """Ask for new files (unless the stored ones describe the current data); commit."""
+    current = status(session, spec)
+    if current.current and current.state == "ready":
+        return current
+    row = _row(session, spec)
+    if row is None:
+        row = ReportJob(
+            key=spec.key,
+            kind=spec.kind,
+            ambito_id=spec.ambito_id,
+            status="pending",
+            done=0,
+            total=0,
+        )
+        session.add(row)
+    if row.status not in ("pending", "running") or current.state == "pending":
+        row.status = "pending"
+        row.error = None
+    row.wanted = fingerprints(session, spec)[0]
+    row.requested_at = utcnow()
+    try:
+        session.commit()
+    except IntegrityError:  # another request created it meanwhile
+        session.rollback()
+    return status(session, spec)
+
+
+def stored_file(
+    session: Session, spec: ReportSpec, fmt: str
+) -> tuple[bytes | str, datetime] | None:
+    """The stored *fmt* (``html``, ``pdf``, ``docx``) file and its date, if it may be served."""
+    if not status(session, spec).downloadable:
+        return None
+    row = session.scalar(
+        select(ReportJob).options(undefer(getattr(ReportJob, fmt))).where(ReportJob.key == spec.key)
+    )
+    content = getattr(row, fmt)
+    return (content, row.computed_at) if content is not None else None
+
+
+# --- generation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Files:
+    html: str
+    pdf: bytes
+    docx: bytes
+
+
+def make_files(
+    session: Session, spec: ReportSpec, *, progress: Callable[[str, int, int], None] | None = None
+) -> Files:
+    """Build the report of *spec* now and return its three files (the command line, the worker)."""
+    from survey_app.reports import build, document, render, word
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(stage, done, total)
+
+    ambito = session.get(Ambito, spec.ambito_id)
+    payloads = build.payload_source(session)
+    if spec.objective_id:
+        report("objectives", 0, 1)
+        data = build.objective_data(session, ambito, spec.objective_id, payloads)
+        report("objectives", 1, 1)
+        doc = document.objective_document(data, ambito.name, utcnow())
+        total = 1
+    else:
+        data = build.final_data(
+            session,
+            ambito,
+            payloads,
+            progress=lambda done, total: report("objectives", done, total),
+        )
+        doc = document.final_document(data)
+        total = len(data.objectives)
+    html = render.document_html(doc)
+    report("pdf", total, total)
+    pdf = render.document_pdf(doc)
+    report("docx", total, total)
+    docx = word.document_docx(doc)
+    return Files(html, pdf, docx)
+
+
+def generate(session: Session, spec: ReportSpec, *, log=lambda message: None) -> ReportJob:
+    """Make the report of *spec* now, storing files and progress in its row; commit; return it."""
+    started = time.monotonic()
+    row = _row(session, spec)
+    if row is None:
+        row = ReportJob(key=spec.key, kind=spec.kind, ambito_id=spec.ambito_id)
+        session.add(row)
+    wanted, comments = fingerprints(session, spec)
+    row.status, row.started_at, row.done, row.total, row.stage = (
+        "running",
+        utcnow(),
+        0,
+        0,
+        "objectives",
+    )
+    session.commit()
+    row_id = row.id
+
+    def progress(stage: str, done: int, total: int) -> None:
+        session.execute(
+            update(ReportJob)
+            .where(ReportJob.id == row_id)
+            .values(stage=stage, done=done, total=total)
+        )
+        session.commit()
+
+    try:
+        files = make_files(session, spec, progress=progress)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - stored and shown on the page, never a 500
+        session.rollback()
+        files, error = None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    session.expire_all()
+    row = session.get(ReportJob, row_id)
+    # newer data asked for while this run went on: the worker runs it again
+    asked_again = (
+        row.wanted is not None
+        and row.wanted != wanted
+        and row.requested_at is not None
+        and row.started_at is not None
+        and row.requested_at > row.started_at
+    )
+    if error is None:
+        row.html, row.pdf, row.docx = files.html, files.pdf, files.docx
+        row.fingerprint, row.comments_fingerprint = wanted, comments
+        row.status, row.computed_at, row.error, row.stage = "ready", utcnow(), None, None
+        if asked_again:
+            row.status = "pending"
+        else:
+            row.wanted = wanted
+    else:
+        row.status, row.error, row.stage, row.wanted = "failed", error, None, wanted
+    row.duration_ms = int((time.monotonic() - started) * 1000)
+    session.commit()
+    log(f"{spec.key}: {row.status} in {row.duration_ms} ms" + (f" ({error})" if error else ""))
+    return row
+
+
+def claim(session: Session, row_id: int, status_: str) -> bool:
+    """Mark a job running if it is still in *status_*; tell whether this caller got it."""
+    result = session.execute(
+        update(ReportJob)
+        .where(ReportJob.id == row_id, ReportJob.status == status_)
+        .values(status="running", started_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def run_pending(session: Session, *, limit: int | None = None, log=lambda message: None) -> int:
+    """Generate the requested (and stalled) reports, oldest request first; return how many ran."""
+    done = 0
+    while limit is None or done < limit:
+        stalled_before = utcnow() - RUNNING_TIMEOUT
+        row = session.scalar(
+            select(ReportJob)
+            .where(
+                (ReportJob.status == "pending")
+                | ((ReportJob.status == "running") & (ReportJob.started_at < stalled_before))
+            )
+            .order_by(ReportJob.requested_at, ReportJob.id)
+            .limit(1)
+        )
+        if row is None:
+            break
+        if not claim(session, row.id, row.status):
+            session.expire_all()
+            continue
+        generate(session, ReportSpec.from_key(row.key), log=log)
+        session.expire_all()
+        done += 1
+    return done
+
+
+def refresh(session: Session, *, log=lambda message: None) -> int:
+    """Regenerate every stored report whose data changed since its files were made."""
+    refreshed = 0
+    for key, status_ in session.execute(
+        select(ReportJob.key, ReportJob.status).order_by(ReportJob.id)
+    ).all():
+        if status_ in ("pending", "running"):
+            continue
+        spec = ReportSpec.from_key(key)
+        if status(session, spec).current:
+            continue
+        if status_ == "failed" and _row(session, spec).wanted == fingerprints(session, spec)[0]:
+            continue  # failed on these very data: retried when they change or someone asks
+        generate(session, spec, log=log)
+        refreshed += 1
+    return refreshed

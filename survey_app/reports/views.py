@@ -1,0 +1,350 @@
+"""Pages of the evaluation reports (``/rapporti/``) and of the review of free comments.
+
+Every view needs ``results.view`` (evaluators and admins) and works on one Ambito: the
+user's, or for an installation-wide user the one chosen with ``?ambito=CODE`` (the first by
+default). Objectives are chosen with ``?id=``. The page of an objective is built in the
+request from the stored results (computed right away for small rounds, like the results
+pages); its PDF and DOCX, and every file of the final report, are made by the background
+worker (:mod:`survey_app.reports.jobs`) and only served here. Downloads are logged.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app import audit
+from survey_app.accounts.permissions import permission_required, round_in_scope
+from survey_app.db import get_session
+from survey_app.models import (
+    REVIEW_STATUSES,
+    Ambito,
+    Indicator,
+    Objective,
+    QuestionnaireVersion,
+    utcnow,
+)
+from survey_app.reports import FINAL_TITLE, comments, jobs
+from survey_app.reports.formatting import sentence
+from survey_app.reports.plan import objective_title, plan_order
+from survey_app.results import snapshots
+from survey_app.results.queries import data_counts, rounds_in_scope
+from survey_app.security import allow_inline_styles
+
+bp = Blueprint("reports", __name__, url_prefix="/rapporti")
+
+#: endpoint suffix -> (format, MIME type)
+FILES = {
+    "pdf": ("pdf", "application/pdf"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "html": ("html", "text/html; charset=utf-8"),
+}
+REVIEW_LABELS = {
+    "approved": "Approvato",
+    "redacted": "Pubblicato modificato",
+    "rejected": "Escluso",
+}
+
+
+@bp.context_processor
+def helpers():
+    return {
+        "sentence": sentence,
+        "objective_title": objective_title,
+        "review_labels": REVIEW_LABELS,
+        "review_statuses": REVIEW_STATUSES,
+    }
+
+
+def _ambito() -> Ambito:
+    db = get_session()
+    if current_user.ambito_id is not None:
+        return current_user.ambito
+    ambiti = db.scalars(select(Ambito).order_by(Ambito.code)).all()
+    if not ambiti:
+        abort(404)
+    wanted = request.args.get("ambito")
+    return next((a for a in ambiti if a.code == wanted), ambiti[0])
+
+
+def _ambito_args(ambito: Ambito) -> dict:
+    return {"ambito": ambito.code} if current_user.ambito_id is None else {}
+
+
+def _objective() -> Objective:
+    objective_id = request.args.get("id", "")
+    if not objective_id:
+        abort(400)
+    objective = get_session().get(Objective, objective_id)
+    if objective is None:
+        abort(404)
+    return objective
+
+
+# --- index and the final report ---------------------------------------------------------------
+
+
+@bp.get("/")
+@permission_required("results.view")
+def index():
+    """The final report's files and progress, the objectives, the comments to review."""
+    session = get_session()
+    ambito = _ambito()
+    objectives = sorted(session.scalars(select(Objective)), key=plan_order)
+    indicator_counts: dict[str, int] = {}
+    for objective_id in session.scalars(select(Indicator.objective_id)):
+        indicator_counts[objective_id] = indicator_counts.get(objective_id, 0) + 1
+    with_questionnaire = set(session.scalars(select(QuestionnaireVersion.objective_id)))
+    rounds = rounds_in_scope(session, ambito.id)
+    ids = [r.id for r in rounds]
+    commented = comments.comment_counts(session, ids)
+    unreviewed = comments.unreviewed_counts(session, ids)
+    responses = {i: n for i, (n, _largest) in data_counts(session, ids).items()}
+    review_rounds = [
+        (r, commented[r.id], unreviewed[r.id], responses[r.id]) for r in rounds if commented[r.id]
+    ]
+    return render_template(
+        "reports/index.html",
+        ambito=ambito,
+        ambito_args=_ambito_args(ambito),
+        final=jobs.status(session, jobs.ReportSpec(ambito.id)),
+        final_title=FINAL_TITLE,
+        objectives=objectives,
+        indicator_counts=indicator_counts,
+        with_questionnaire=with_questionnaire,
+        review_rounds=review_rounds,
+    )
+
+
+@bp.post("/finale/genera")
+@permission_required("results.view")
+def request_final():
+    """Ask the background worker for the final report's files."""
+    session = get_session()
+    ambito = _ambito()
+    status = jobs.request(session, jobs.ReportSpec(ambito.id))
+    _log(session, "report.request", ambito, None)
+    session.commit()
+    if status.current and status.state == "ready":
+        flash(_("Il rapporto è già aggiornato ai dati di oggi."))
+    else:
+        flash(
+            _(
+                "Richiesta registrata: il rapporto si genera in background. Aggiorna la pagina per "
+                "vedere l'avanzamento."
+            )
+        )
+    return redirect(url_for("reports.index", **_ambito_args(ambito)) + "#finale", 303)
+
+
+def final_file():
+    """A stored file of the final report (409 with a page when there is none to serve)."""
+    session = get_session()
+    ambito = _ambito()
+    fmt, mimetype = FILES[request.endpoint.rsplit("_", 1)[1]]
+    spec = jobs.ReportSpec(ambito.id)
+    return _send(
+        session,
+        spec,
+        ambito,
+        fmt,
+        mimetype,
+        f"rapporto-valutazione-pdz-2021-2023-{ambito.code}.{fmt}",
+        back=url_for("reports.index", **_ambito_args(ambito)) + "#finale",
+    )
+
+
+for _suffix in FILES:
+    bp.add_url_rule(
+        f"/finale.{_suffix}",
+        endpoint=f"final_{_suffix}",
+        view_func=permission_required("results.view")(final_file),
+        methods=["GET"],
+    )
+
+
+def _send(
+    session,
+    spec: jobs.ReportSpec,
+    ambito: Ambito,
+    fmt: str,
+    mimetype: str,
+    filename: str,
+    back: str,
+):
+    stored = jobs.stored_file(session, spec, fmt)
+    if stored is None:
+        return render_template(
+            "reports/not_ready.html", status=jobs.status(session, spec), back=back
+        ), 409
+    content, computed_at = stored
+    _log(
+        session,
+        "report.download",
+        ambito,
+        spec.objective_id,
+        format=fmt,
+        computed_at=computed_at.isoformat(timespec="seconds"),
+    )
+    session.commit()
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if fmt == "html":
+        allow_inline_styles()  # the printable document carries its own <style>
+    else:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(content, mimetype=mimetype, headers=headers)
+
+
+def _log(session, action: str, ambito: Ambito, objective_id: str | None, **detail) -> None:
+    event = audit.record(session, current_user, action, None, objective=objective_id, **detail)
+    event.ambito_id = ambito.id
+
+
+# --- one objective ----------------------------------------------------------------------------
+
+
+def _objective_document(ambito: Ambito, objective: Objective):
+    # imported here: the analysis (pandas, scipy) loads where a report is built, not at app start
+    from survey_app.reports import build, document
+
+    session = get_session()
+    limit = current_app.config.get(
+        "RESULTS_INLINE_MAX_RESPONSES", snapshots.DEFAULT_INLINE_MAX_RESPONSES
+    )
+    data = build.objective_data(
+        session, ambito, objective.id, build.payload_source(session, inline_max_responses=limit)
+    )
+    return data, document.objective_document(data, ambito.name, utcnow())
+
+
+@bp.get("/obiettivo")
+@permission_required("results.view")
+def objective_report():
+    """An objective's report as a page (from the stored results), with its files."""
+    ambito = _ambito()
+    objective = _objective()
+    from survey_app.reports import render
+
+    data, doc = _objective_document(ambito, objective)
+    spec = jobs.ReportSpec(ambito.id, objective.id)
+    return render_template(
+        "reports/objective.html",
+        ambito=ambito,
+        ambito_args=_ambito_args(ambito),
+        objective=objective,
+        data=data,
+        body=render.body_html(doc),
+        files=jobs.status(get_session(), spec),
+    )
+
+
+@bp.get("/obiettivo/stampa")
+@permission_required("results.view")
+def objective_print():
+    """An objective's report as one printable document (the browser prints it as the PDF looks)."""
+    ambito = _ambito()
+    objective = _objective()
+    from survey_app.reports import render
+
+    _data, doc = _objective_document(ambito, objective)
+    allow_inline_styles()
+    return Response(render.document_html(doc), mimetype="text/html")
+
+
+@bp.post("/obiettivo/genera")
+@permission_required("results.view")
+def request_objective():
+    """Ask the background worker for an objective's PDF and DOCX."""
+    session = get_session()
+    ambito = _ambito()
+    objective = _objective()
+    jobs.request(session, jobs.ReportSpec(ambito.id, objective.id))
+    _log(session, "report.request", ambito, objective.id)
+    session.commit()
+    flash(
+        _(
+            "Richiesta registrata: PDF e DOCX si preparano in background. Aggiorna la pagina tra "
+            "poco."
+        )
+    )
+    return redirect(
+        url_for("reports.objective_report", id=objective.id, **_ambito_args(ambito)) + "#file", 303
+    )
+
+
+def objective_file():
+    """A stored PDF or DOCX of an objective's report (409 with a page when there is none)."""
+    session = get_session()
+    ambito = _ambito()
+    objective = _objective()
+    fmt, mimetype = FILES[request.endpoint.rsplit("_", 1)[1]]
+    return _send(
+        session,
+        jobs.ReportSpec(ambito.id, objective.id),
+        ambito,
+        fmt,
+        mimetype,
+        f"rapporto-{objective.id}.{fmt}",
+        back=url_for("reports.objective_report", id=objective.id, **_ambito_args(ambito)) + "#file",
+    )
+
+
+for _suffix in ("pdf", "docx"):
+    bp.add_url_rule(
+        f"/obiettivo.{_suffix}",
+        endpoint=f"objective_{_suffix}",
+        view_func=permission_required("results.view")(objective_file),
+        methods=["GET"],
+    )
+
+
+# --- review of free comments ------------------------------------------------------------------
+
+
+@bp.route("/commenti/rilevazioni/<int:round_id>", methods=["GET", "POST"])
+@permission_required("results.view")
+def review_comments(round_id: int):
+    """The free comments of a round: approve, publish an edited text, or reject each one."""
+    round_ = round_in_scope(round_id)
+    session = get_session()
+    if request.method == "POST":
+        response_id = request.form.get("response_id", "")
+        if not response_id.isdigit():
+            abort(400)
+        try:
+            comments.review_comment(
+                session,
+                round_,
+                int(response_id),
+                request.form.get("status", ""),
+                redacted_text=request.form.get("text"),
+                actor=current_user,
+            )
+            session.commit()
+            flash(_("Revisione salvata."))
+        except comments.ReviewError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+        return redirect(
+            url_for("reports.review_comments", round_id=round_id) + f"#commento-{response_id}", 303
+        )
+    responses = data_counts(session, [round_id])[round_id][0]
+    return render_template(
+        "reports/comments.html",
+        round=round_,
+        entries=comments.round_comments(session, round_id),
+        responses=responses,
+        small=responses < comments.MIN_CELL,
+    )

@@ -1,0 +1,99 @@
+"""Anti-automation for the anonymous form, without login and without storing anything personal.
+
+Layers (none is enough alone, together they stop the cheap attacks):
+
+- a honeypot field people never see (``website``): a filled one is refused;
+- a minimum completion time: the form carries a signed timestamp of when it was first shown,
+  and a submission faster than a person could read the statements is shown back to be checked
+  and sent again (a person does it in a second; a script must wait);
+- per-address rate limits (:mod:`survey_app.limits`: memory or Redis, never the database),
+  generous because a whole audience may share one venue's Wi-Fi;
+- a soft warning when a browser has already answered the round (carers answer for several
+  people, so it never blocks);
+- an alert in the audit log when a round receives a burst of submissions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+_SALT = "questionnaire-started"
+#: cookie listing the rounds this browser answered (ids only), for the soft warning
+ANSWERED_COOKIE = "risposto"
+#: submissions per minute to one round that raise an alert to its operators
+BURST_LIMIT = "30/minute"
+
+
+def started_stamp(secret_key: str) -> str:
+    """Return a signed stamp of the current time, for the form's ``started`` field."""
+    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(int(time.time()))
+
+
+def seconds_since_started(secret_key: str, stamp: str | None) -> float | None:
+    """Return how long ago *stamp* was issued, or ``None`` if it is missing or forged."""
+    if not stamp:
+        return None
+    try:
+        issued = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(stamp)
+    except BadSignature:
+        return None
+    return time.time() - int(issued)
+
+
+def minimum_seconds(item_count: int, configured: float) -> float:
+    """Return the minimum plausible time for *item_count* statements (``configured`` is the floor)."""
+    return 0.0 if configured <= 0 else max(configured, item_count * 1.0)
+
+
+def answered_rounds(cookie_value: str | None) -> set[str]:
+    """Return the round ids listed in the answered-rounds cookie."""
+    return {part for part in (cookie_value or "").split(".") if part.isdigit()}
+
+
+def with_answered_round(cookie_value: str | None, round_id: int) -> str:
+    """Return the cookie value with *round_id* added (the last 50 rounds are kept)."""
+    rounds = [r for r in (cookie_value or "").split(".") if r.isdigit() and r != str(round_id)]
+    return ".".join((rounds + [str(round_id)])[-50:])
+
+
+logger = logging.getLogger(__name__)
+
+
+class BurstDetector:
+    """Count submissions per round in a moving window; tell when a round exceeds :data:`BURST_LIMIT`.
+
+    Counters live where the rate limits do (memory, or Redis shared by every process), under
+    the installation's key prefix. A failing store only silences the alert: the answer has
+    already been stored when this runs, so it must never turn into an error.
+    """
+
+    def __init__(self, storage_uri: str, key_prefix: str = "survey_app", **storage_options):
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **storage_options))
+        self.limit = parse(BURST_LIMIT)
+        self.quiet_period = parse("1/10minutes")
+        self.key_prefix = key_prefix
+
+    def is_burst(self, round_id: int) -> bool:
+        """Count one submission; return ``True`` exactly when the round goes over the limit."""
+        try:
+            if self.limiter.hit(self.limit, self.key_prefix, "burst", str(round_id)):
+                return False
+            # over the limit: alert once, then stay quiet for ten minutes
+            return self.limiter.hit(self.quiet_period, self.key_prefix, "burst-alerted", str(round_id))
+        except Exception:  # noqa: BLE001 - any store failure: skip the alert, keep the response
+            logger.warning("burst detector store unavailable; no alert for round %s", round_id, exc_info=True)
+            return False
+
+
+def init_app(app) -> None:
+    """Create the app's burst detector once, before requests (not lazily inside threads)."""
+    app.extensions["burst_detector"] = BurstDetector(
+        app.config["RATELIMIT_STORAGE_URI"], app.config.get("RATELIMIT_KEY_PREFIX", "survey_app"),
+        **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+    )

@@ -1,0 +1,209 @@
+"""Web hardening and bad input: headers, CSP, escaping, anti-automation, fuzzed submissions."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import Respondent, csrf_token_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from survey_app.db import get_session
+from survey_app.models import AuditEvent, Response
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(Response))
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/accesso", "/r/unknown-token", "/static/survey.css"])
+def test_security_headers_everywhere(client, path):
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: HSTS would be ignored
+    response.close()
+
+
+def test_hsts_over_https(app):
+    response = app.test_client().get("/", base_url="https://questionari.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_respondent_pages_have_no_inline_script_or_style(respondent, make_round):
+    round_ = make_round()
+    for html in (respondent.client.get(f"/r/{round_.token}").get_data(as_text=True),
+                 respondent.load_form(round_.token).html):
+        soup = BeautifulSoup(html, "html.parser")
+        assert all(script.get("src") for script in soup.find_all("script")) and not soup.find("style")
+        assert not soup.select("[style]")
+        assert not [tag for tag in soup.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
+
+
+def test_staff_pages_are_not_cached(as_role):
+    assert as_role("operator").get("/gestione/").headers["Cache-Control"] == "no-store"
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_xss_in_round_label_and_point_label_is_escaped(app, as_role):
+    operator = as_role("operator")
+    path = "/gestione/rilevazioni/nuova/persona-al-centro"
+    created = operator.post(path, data={"kind": "in-itinere", "label": XSS, "csrf_token": csrf_token_of(operator, path)})
+    detail = created.headers["Location"]
+    operator.post(f"{detail}/punti", data={"label": XSS, "csrf_token": csrf_token_of(operator, detail)})
+    for page in (operator.get(detail), operator.get("/gestione/")):
+        html = page.get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+    point_id = BeautifulSoup(operator.get(detail).get_data(as_text=True), "html.parser").find(
+        "a", string="QR SVG")["href"].split("/")[3]
+    poster = operator.get(f"/gestione/punti/{point_id}/manifesto").get_data(as_text=True)
+    assert "<script>alert" not in poster and "&lt;script&gt;" in poster
+
+
+def test_honeypot_refuses_bots(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("4", website="http://spam.example"))
+    assert response.status_code == 400
+    assert stored(app) == 0
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+
+
+def test_too_fast_submission_is_shown_back_then_accepted(app, respondent, make_round, monkeypatch):
+    import time as time_module
+
+    app.config["MIN_COMPLETION_SECONDS"] = 5
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("4", q_access_easy="2"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Hai risposto molto in fretta" in html
+    assert BeautifulSoup(html, "html.parser").find("input", attrs={"name": "q_access_easy", "value": "2"}).has_attr("checked")
+    assert stored(app) == 0
+    later = time_module.time() + 60
+    monkeypatch.setattr("survey_app.respond.antibot.time.time", lambda: later)
+    assert respondent.submit(round_.token, form.answers("4", q_access_easy="2")).status_code == 303
+    assert stored(app) == 1
+
+
+def test_forged_start_time_counts_from_now(app, respondent, make_round):
+    app.config["MIN_COMPLETION_SECONDS"] = 5
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("4", started="forged"))
+    assert response.status_code == 400 and stored(app) == 0
+
+
+@pytest.mark.parametrize(("change", "status"), [
+    ({"q_not_an_item": "3"}, 400),
+    ({"surname": "Rossi"}, 400),
+    ({"comment": "ciao\x00"}, 400),
+    ({"submission_id": "not-a-uuid"}, 400),
+    ({"submission_id": "00000000-0000-0000-0000-000000000000' OR 1=1 --"}, 400),
+    ({"q_access_easy": "5' OR '1'='1"}, 400),
+    ({"q_access_easy": "٣"}, 400),
+])
+def test_bad_fields_are_refused_whole(app, respondent, make_round, change, status):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("4", **change))
+    assert response.status_code == status
+    assert stored(app) == 0
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+
+
+def test_repeated_field_is_refused(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict(list(form.answers("4").items()) + [("q_access_easy", "1")])
+    response = respondent.client.post(f"/r/{round_.token}/questionario", data=data)
+    assert response.status_code == 400
+    assert "sent 2 times" in response.get_data(as_text=True)
+    assert stored(app) == 0
+
+
+def test_too_many_fields_and_huge_bodies(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    many = form.answers("4")
+    many.update({f"x{i}": "1" for i in range(1001)})
+    assert respondent.submit(round_.token, many).status_code in (400, 413)  # urlencoded: 400; multipart: 413
+    huge = form.answers("4", comment="a" * 2_000_000)
+    response = respondent.submit(round_.token, huge)
+    assert response.status_code == 413
+    assert "troppo grande" in response.get_data(as_text=True).lower()
+    assert stored(app) == 0
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+
+
+def test_broken_encoding_is_not_a_server_error(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    body = "&".join(f"{k}={v}" for k, v in form.answers("4").items()).encode() + b"&comment=%FF%FE%C3%28"
+    response = respondent.client.post(f"/r/{round_.token}/questionario", data=body,
+                                      content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (303, 400)
+
+
+def test_emoji_comment_is_kept(app, respondent, make_round):
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    assert respondent.submit(round_.token, form.answers("4", comment="Grazie 🙏🏽 مرحبا")).status_code == 303
+    with app.app_context():
+        assert get_session().scalar(select(Response.comment)) == "Grazie 🙏🏽 مرحبا"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.one_of(st.text(max_size=12), st.integers(-10, 20).map(str)), min_size=10, max_size=10))
+def test_fuzzed_likert_values_never_break_the_server(app, make_round, values):
+    round_ = make_round()
+    respondent = Respondent(app.test_client())
+    form = respondent.load_form(round_.token)
+    data = form.answers("4")
+    for name, value in zip(form.item_fields, values, strict=True):
+        data[name] = value
+    valid = all(v in {"1", "2", "3", "4", "5", "na"} for v in values)
+    before = stored(app)
+    response = respondent.submit(round_.token, data)
+    assert response.status_code == (303 if valid else 400)
+    assert stored(app) == before + (1 if valid else 0)
+
+
+def test_guessed_tokens_get_a_plain_404_then_are_throttled(client):
+    statuses = [client.get(f"/r/{secrets.token_urlsafe(16)}").status_code for _ in range(40)]
+    assert set(statuses[:30]) == {404}
+    assert set(statuses[30:]) == {429}
+
+
+def test_second_answer_from_the_same_phone_gets_a_soft_warning(app, respondent, make_round):
+    round_ = make_round()
+    assert "già stato inviato" not in respondent.load_form(round_.token).html
+    respondent.submit(round_.token, respondent.load_form(round_.token).answers("4"))
+    again = respondent.load_form(round_.token)
+    assert "Da questo telefono è già stato inviato un questionario" in again.html
+    assert respondent.submit(round_.token, again.answers("3")).status_code == 303  # warned, not blocked
+    assert stored(app) == 2
+
+
+def test_burst_of_submissions_alerts_operators(app, make_round):
+    round_ = make_round()
+    for _ in range(32):
+        respondent = Respondent(app.test_client())
+        assert respondent.submit(round_.token, respondent.load_form(round_.token).answers("4")).status_code == 303
+    with app.app_context():
+        alerts = get_session().scalars(select(AuditEvent).where(AuditEvent.action == "round.burst_alert")).all()
+    assert len(alerts) == 1 and alerts[0].target_id == str(round_.id)
