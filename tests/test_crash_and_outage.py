@@ -116,7 +116,8 @@ class TcpProxy:
                     if not data:
                         return
                     (b if sock is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):
+            # the proxy was cut under this thread: its sockets are closed (fd -1)
             return
 
 
