@@ -97,3 +97,28 @@ def init_app(app) -> None:
 def login_session_id() -> str | None:
     """Return the server-side session id of the current request, if logged in."""
     return g.get("login_session_id") or flask_session.get("_user_id")
+
+
+def current_ambito():
+    """Return the Ambito the current user's pages work on.
+
+    A user of one Ambito always gets it; an installation-wide user picks one with
+    ``?ambito=CODE`` (the first Ambito by code otherwise). 404 when no Ambito exists.
+    """
+    from flask import request
+    from sqlalchemy import select
+
+    from survey_app.models import Ambito
+
+    if current_user.ambito_id is not None:
+        return current_user.ambito
+    ambiti = get_session().scalars(select(Ambito).order_by(Ambito.code)).all()
+    if not ambiti:
+        abort(404)
+    wanted = request.args.get("ambito")
+    return next((a for a in ambiti if a.code == wanted), ambiti[0])
+
+
+def ambito_link_args(ambito) -> dict:
+    """Query arguments keeping an installation-wide user's choice of Ambito in links."""
+    return {"ambito": ambito.code} if current_user.ambito_id is None else {}

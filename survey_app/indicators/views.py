@@ -24,7 +24,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from survey_app.accounts.permissions import ambito_link_args as _ambito_args
 from survey_app.accounts.permissions import can, permission_required
+from survey_app.accounts.permissions import current_ambito as _ambito
 from survey_app.db import get_session
 from survey_app.indicators import display
 from survey_app.indicators.forms import SUGGESTED_SOURCES, ImportForm, RecordForm
@@ -95,21 +97,8 @@ def _today():
     return to_local(utcnow()).date()
 
 
-def _ambito() -> Ambito:
-    """The Ambito the pages work on."""
-    db = get_session()
-    if current_user.ambito_id is not None:
-        return current_user.ambito
-    ambiti = db.scalars(select(Ambito).order_by(Ambito.code)).all()
-    if not ambiti:
-        abort(404)
-    wanted = request.args.get("ambito")
-    return next((a for a in ambiti if a.code == wanted), ambiti[0])
 
 
-def _ambito_args(ambito: Ambito) -> dict:
-    """Query arguments keeping an installation-wide user's choice of Ambito in links."""
-    return {"ambito": ambito.code} if current_user.ambito_id is None else {}
 
 
 def _ambiti_to_choose() -> list[Ambito]:

@@ -26,6 +26,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app import audit
+from survey_app.accounts.permissions import ambito_link_args as _ambito_args
+from survey_app.accounts.permissions import current_ambito as _ambito
 from survey_app.accounts.permissions import permission_required, round_in_scope
 from survey_app.db import get_session
 from survey_app.models import (
@@ -68,19 +70,8 @@ def helpers():
     }
 
 
-def _ambito() -> Ambito:
-    db = get_session()
-    if current_user.ambito_id is not None:
-        return current_user.ambito
-    ambiti = db.scalars(select(Ambito).order_by(Ambito.code)).all()
-    if not ambiti:
-        abort(404)
-    wanted = request.args.get("ambito")
-    return next((a for a in ambiti if a.code == wanted), ambiti[0])
 
 
-def _ambito_args(ambito: Ambito) -> dict:
-    return {"ambito": ambito.code} if current_user.ambito_id is None else {}
 
 
 def _objective() -> Objective:
