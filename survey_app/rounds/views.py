@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app.accounts.permissions import can, permission_required, round_in_scope
+from survey_app.accounts.permissions import can, current_ambito, permission_required, round_in_scope
 from survey_app.db import get_session
 from survey_app.localtime import day_end_utc, day_start_utc
-from survey_app.models import Ambito, Panel, QuestionnaireVersion
+from survey_app.models import Panel, QuestionnaireVersion
 from survey_app.panels.operations import create_panel
 from survey_app.questionnaires.operations import latest_version
 from survey_app.rounds.forms import (
@@ -50,14 +50,6 @@ def round_labels():
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "status_actions": STATUS_ACTIONS}
 
 
-def _ambito_of_user() -> Ambito:
-    db = get_session()
-    if current_user.ambito_id is not None:
-        return current_user.ambito
-    ambiti = db.scalars(select(Ambito).order_by(Ambito.code)).all()
-    if not ambiti:
-        abort(404)
-    return ambiti[0]
 
 
 @bp.get("/")
@@ -87,7 +79,7 @@ def new_round(questionnaire_id: str):
     version = latest_version(db, questionnaire_id)
     if version is None:
         abort(404)
-    ambito = _ambito_of_user()
+    ambito = current_ambito()
     questionnaire = version.questionnaire
     form = NewRoundForm()
     form.comune.choices = [("", _("Tutti i Comuni"))] + [(c.code, c.name) for c in ambito.comuni]
