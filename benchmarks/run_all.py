@@ -193,7 +193,7 @@ def page_rows(table: Table, quick: bool) -> dict:
     pages = figures if isinstance(figures, list) else [figures] if isinstance(figures, dict) else None
     if pages and all(isinstance(p, dict) and "bytes" in p for p in pages):
         for page in pages:
-            table.add(f"respondent page {page.get('page', '')}".strip(),
+            table.add(f"page weight: {page.get('page', '')}".strip(),
                       f"{page['bytes']:,} bytes, {page.get('requests', '?')} requests",
                       page.get("baseline", ""), "", page.get("target", ""), page.get("status", ""))
         return {"pages": pages}

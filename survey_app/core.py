@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -194,9 +195,13 @@ def close_replaced_files(response):
 
 
 def init_app(app) -> None:
-    """Register the blueprint and the error pages."""
+    """Register the blueprint, the error pages and the template helpers."""
     app.register_blueprint(bp)
     app.after_request(close_replaced_files)
+    # compiled templates are kept on disk (a private directory of the user's temporary
+    # directory, keyed by each template's source), so a new or recycled worker does not
+    # compile the respondent pages again before answering
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
     app.jinja_env.globals.update(ui_lang=interface_language_attributes, language_url=language_url,
                                  feedback_url=feedback_url)
     app.register_error_handler(403, forbidden)

@@ -96,6 +96,19 @@ def test_workers_rule_and_environment_overrides():
     assert cfg.workers == 4
 
 
+def test_workers_freeze_the_loaded_app_out_of_garbage_collection():
+    import gc
+
+    _, cfg = gunicorn_settings()
+    assert gc.get_freeze_count() == 0
+    try:
+        cfg.post_worker_init(SimpleNamespace())
+        assert gc.get_freeze_count() > 10_000  # the app's modules and objects
+        assert gc.isenabled()  # objects made by requests are still collected
+    finally:
+        gc.unfreeze()
+
+
 def test_access_log_format_has_no_address_or_user_agent():
     _, cfg = gunicorn_settings()
     log_format = cfg.access_log_format

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -309,3 +311,57 @@ def test_english_on_request(respondent, make_round):
     assert soup.html["lang"] == "en"
     assert "Strongly agree" in form.html and "It was easy to ask social services for help." in form.html
     assert "Send answers" in form.html or "Invia le risposte" not in form.html
+
+
+def _without_per_page_values(html: str) -> str:
+    """Blank what differs on every page load: CSRF token, submission id, start time."""
+    return re.sub(r'(name="(csrf_token|submission_id|started)" type="hidden" value=")[^"]*"', r'\1"', html)
+
+
+ARABIC_QUESTIONNAIRE = Path(__file__).parent / "browser" / "fixtures" / "prova-arabo.json"
+
+
+@pytest.mark.parametrize("questionnaire_id, query", [
+    ("persona-al-centro", {}), ("persona-al-centro", {"lang": "en"}), ("prova-arabo", {"lang": "ar"}),
+])
+def test_reused_questions_are_exactly_what_a_full_render_gives(app, respondent, make_round, monkeypatch,
+                                                               questionnaire_id, query):
+    """The questions of an unanswered form are rendered once and reused (respond/rendering.py).
+
+    The reused page must be the page a full render gives, in every language (Arabic: right to
+    left, with the interface in Italian), and the second load (from the cache) the same as the first.
+    """
+    from survey_app.plan.catalog import load_catalog
+    from survey_app.questionnaires.definition import read_definition_file
+    from survey_app.questionnaires.operations import load_definitions
+    from survey_app.respond import views
+
+    if questionnaire_id == "prova-arabo":
+        with app.app_context():
+            catalog = load_catalog(DEFAULT_DIRECTORY / "objectives.json")
+            load_definitions(get_session(), [read_definition_file(ARABIC_QUESTIONNAIRE, catalog)])
+            get_session().commit()
+    token = make_round(questionnaire_id).token
+    first = respondent.load_form(token, **query).html
+    second = respondent.load_form(token, **query).html
+    monkeypatch.setattr(views, "fresh_questions_html", lambda *args: None)
+    full = respondent.load_form(token, **query).html
+    assert _without_per_page_values(first) == _without_per_page_values(second) == _without_per_page_values(full)
+    assert full.count('type="radio"') > 15
+    assert f'<html lang="{query.get("lang", "it")}"' in full
+
+
+def test_a_form_with_answers_or_errors_is_never_served_from_the_reused_questions(respondent, make_round):
+    token = make_round("persona-al-centro").token
+    respondent.load_form(token)  # fills the cache for this form
+    form = respondent.load_form(token)
+    answers = form.answers("4")
+    del answers[form.item_fields[0]]
+    answers[form.item_fields[1]] = "2"
+    page = respondent.submit(token, answers).get_data(as_text=True)
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("input", {"name": form.item_fields[1], "value": "2"}).has_attr("checked")
+    assert soup.find("fieldset", id=form.item_fields[0])["aria-describedby"] == f"{form.item_fields[0]}-error"
+    # and the next fresh form shows nothing checked and no error
+    fresh = BeautifulSoup(respondent.load_form(token).html, "html.parser")
+    assert not fresh.select("input[checked]") and not fresh.select(".field-error")

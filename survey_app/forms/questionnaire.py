@@ -8,10 +8,14 @@ understood after it, and paper entry can reuse the same form.
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 
+from babel.support import Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from survey_app.questionnaires.definition import Questionnaire, localized
@@ -61,6 +65,17 @@ class QuestionnaireForm(FlaskForm):
     class Meta:
         # the CSRF field is checked by the view, which re-renders the answers when it fails
         csrf_field_name = "csrf_token"
+
+        def get_translations(self, form):
+            # Flask-WTF reads WTForms' catalog from disk on every request; this form is on
+            # every respondent's path, so the catalog is read once per language instead
+            return _wtforms_translations(str(get_locale()))
+
+
+@lru_cache(maxsize=32)
+def _wtforms_translations(locale: str) -> Translations:
+    """Return WTForms' own messages ("Not a valid choice"...) in *locale*, read once."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def build_questionnaire_form(

@@ -19,6 +19,11 @@ questionnaire_indicators = Table(
 )
 
 
+#: parsed questionnaires by (version id, content hash); every respondent page reads one
+_PARSED_VERSIONS: dict[tuple[int, str], Questionnaire] = {}
+_PARSED_VERSIONS_SIZE = 1024
+
+
 class QuestionnaireVersion(Base):
     """One version of a questionnaire file, exactly as it was loaded.
 
@@ -36,8 +41,9 @@ class QuestionnaireVersion(Base):
     #: SHA-256 of the canonical JSON; a changed file with an unchanged version is refused
     content_hash: Mapped[str] = mapped_column(String(64))
     objective_id: Mapped[str] = mapped_column(ForeignKey("objectives.id"), index=True)
-    #: the validated definition, as decoded from the file
-    definition: Mapped[dict] = mapped_column(JSON)
+    #: the validated definition, as decoded from the file; read through :attr:`questionnaire`,
+    #: which parses it once per process, so it is not loaded with every round
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     objective: Mapped[Objective] = relationship()
@@ -45,12 +51,22 @@ class QuestionnaireVersion(Base):
 
     @property
     def questionnaire(self) -> Questionnaire:
-        """Return the navigable :class:`Questionnaire` of this version."""
-        return Questionnaire(self.definition)
+        """Return the navigable :class:`Questionnaire` of this version, parsed once per process.
+
+        A stored version never changes (loading refuses a changed file with the same version),
+        and its content hash is part of the key, so a cached one is always this row's.
+        """
+        key = (self.id, self.content_hash)
+        parsed = _PARSED_VERSIONS.get(key)
+        if parsed is None:
+            if len(_PARSED_VERSIONS) >= _PARSED_VERSIONS_SIZE:
+                _PARSED_VERSIONS.clear()
+            parsed = _PARSED_VERSIONS[key] = Questionnaire(self.definition)
+        return parsed
 
     @property
     def title(self) -> str:
-        return self.definition["title"]["it"]
+        return self.questionnaire.definition["title"]["it"]
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.questionnaire_id} v{self.version}>"

@@ -325,7 +325,7 @@ def _questionnaires(
             id=questionnaire_id,
             title=version.title,
             version=version.version,
-            respondents=(version.definition.get("respondents") or {}).get("it", ""),
+            respondents=(version.questionnaire.definition.get("respondents") or {}).get("it", ""),
             roles=roles,
             levels=levels,
             questionnaire=questionnaire,

@@ -37,8 +37,9 @@ from survey_app.limits import limiter
 from survey_app.models import DistributionPoint, Round
 from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code
 from survey_app.respond import antibot
+from survey_app.respond.rendering import fresh_questions_html
 from survey_app.respond.submission import SubmissionOutcome, record_submission
-from survey_app.rounds.queries import resolve_public_token
+from survey_app.rounds.queries import comune_choices, resolve_public_token
 
 bp = Blueprint("respond", __name__)
 
@@ -69,7 +70,7 @@ def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
 def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False):
     """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code."""
     questionnaire = round_.questionnaire_version.questionnaire
-    comuni = [(c.id, c.name) for c in round_.ambito.comuni]
+    comuni = comune_choices(get_session(), round_)
     return build_questionnaire_form(
         questionnaire, language, comuni, ask_comune=round_.comune_id is None,
         ask_service=round_.service is None, ask_panel_code=round_.is_panel, ask_channel=ask_channel,
@@ -153,9 +154,11 @@ def _took_long_enough(form, item_count: int) -> bool:
 def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
                  status: int = 200):
     already_answered = str(round_.id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
+    questionnaire = round_.questionnaire_version.questionnaire
     page = render_template(
-        "respond/form.html", round=round_, token=token, questionnaire=round_.questionnaire_version.questionnaire,
-        form=form, language=language, notice=notice, already_answered=already_answered,
+        "respond/form.html", round=round_, token=token, questionnaire=questionnaire, form=form,
+        language=language, notice=notice, already_answered=already_answered,
+        pristine_questions=fresh_questions_html(form, questionnaire, language),
     )
     response = make_response(page, status)
     if status == 503:

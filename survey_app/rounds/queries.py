@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from survey_app.models import DistributionPoint, QuestionnaireVersion, Response, Round
+from survey_app.models import Comune, DistributionPoint, QuestionnaireVersion, Response, Round
 
 
 def round_by_token(session: Session, token: str) -> Round | None:
@@ -16,21 +16,42 @@ def round_by_token(session: Session, token: str) -> Round | None:
     return round_
 
 
+# Every respondent page runs these: built once, since building a statement with its loader
+# options costs more than SQLAlchemy's compiled-statement cache saves.
+_ROUND_BY_TOKEN = (
+    select(Round)
+    .options(joinedload(Round.questionnaire_version), joinedload(Round.ambito))
+    .where(Round.public_token == bindparam("token"))
+)
+_POINT_BY_TOKEN = select(DistributionPoint).where(DistributionPoint.public_token == bindparam("token"))
+_COMUNI_OF_AMBITO = (
+    select(Comune.id, Comune.name).where(Comune.ambito_id == bindparam("ambito_id")).order_by(Comune.name)
+)
+
+
 def resolve_public_token(session: Session, token: str) -> tuple[Round | None, DistributionPoint | None]:
     """Return the round a public link opens, and its distribution point when the link is a point's."""
     if not token or len(token) > 64:
         return None, None
-    round_ = session.scalar(
-        select(Round)
-        .options(joinedload(Round.questionnaire_version), joinedload(Round.ambito))
-        .where(Round.public_token == token)
-    )
+    round_ = session.scalar(_ROUND_BY_TOKEN, {"token": token})
     if round_ is not None:
         return round_, None
-    point = session.scalar(select(DistributionPoint).where(DistributionPoint.public_token == token))
+    point = session.scalar(_POINT_BY_TOKEN, {"token": token})
     if point is None:
         return None, None
     return point.round, point
+
+
+def comune_choices(session: Session, round_: Round) -> list[tuple[int, str]]:
+    """Return ``(id, name)`` of the comuni a respondent of *round_* picks from, by name.
+
+    Empty when the round is limited to one comune (the form does not ask). Plain rows, not
+    ORM objects: this runs for every questionnaire shown or posted.
+    """
+    if round_.comune_id is not None:
+        return []
+    rows = session.execute(_COMUNI_OF_AMBITO, {"ambito_id": round_.ambito_id})
+    return [(comune_id, name) for comune_id, name in rows]
 
 
 @dataclass(frozen=True)
