@@ -326,10 +326,11 @@ ARABIC_QUESTIONNAIRE = Path(__file__).parent / "browser" / "fixtures" / "prova-a
 ])
 def test_reused_questions_are_exactly_what_a_full_render_gives(app, respondent, make_round, monkeypatch,
                                                                questionnaire_id, query):
-    """The questions of an unanswered form are rendered once and reused (respond/rendering.py).
+    """An unanswered form's page and questions are rendered once and reused (respond/rendering.py).
 
     The reused page must be the page a full render gives, in every language (Arabic: right to
-    left, with the interface in Italian), and the second load (from the cache) the same as the first.
+    left, with the interface in Italian), and the second load (from the cache) the same as the
+    first but for the per-request values.
     """
     from survey_app.plan.catalog import load_catalog
     from survey_app.questionnaires.definition import read_definition_file
@@ -345,6 +346,7 @@ def test_reused_questions_are_exactly_what_a_full_render_gives(app, respondent, 
     first = respondent.load_form(token, **query).html
     second = respondent.load_form(token, **query).html
     monkeypatch.setattr(views, "fresh_questions_html", lambda *args: None)
+    monkeypatch.setattr(views, "fresh_form_page", lambda key, form, render: render())
     full = respondent.load_form(token, **query).html
     assert _without_per_page_values(first) == _without_per_page_values(second) == _without_per_page_values(full)
     assert full.count('type="radio"') > 15
@@ -365,3 +367,26 @@ def test_a_form_with_answers_or_errors_is_never_served_from_the_reused_questions
     # and the next fresh form shows nothing checked and no error
     fresh = BeautifulSoup(respondent.load_form(token).html, "html.parser")
     assert not fresh.select("input[checked]") and not fresh.select(".field-error")
+
+
+def test_a_reused_form_page_gets_this_requests_token_id_and_start_time(app, client, respondent, make_round):
+    token = make_round("persona-al-centro").token
+    first, second = respondent.load_form(token), respondent.load_form(token)
+    assert first.submission_id != second.submission_id and second.started
+    assert second.html.count(second.submission_id) == 1 and second.html.count(second.csrf_token) == 1
+    # the token of the reused page is this session's: the answers are accepted
+    assert respondent.submit(token, second.answers("3")).status_code == 303
+    other = app.test_client()  # another phone, another session: its own token works too
+    page = parse_form(other.get(f"/r/{token}/questionario").get_data(as_text=True))
+    assert page.csrf_token and page.csrf_token != second.csrf_token
+    assert other.post(f"/r/{token}/questionario", data=page.answers("5")).status_code == 303
+    assert count_responses(app) == 2
+
+
+def test_other_query_parameters_are_never_baked_into_a_reused_page(respondent, make_round):
+    token = make_round("persona-al-centro").token
+    with_extra = respondent.load_form(token, lang="en", fonte="manifesto").html
+    assert "fonte=manifesto" in with_extra  # the language links keep the page's parameters
+    plain = respondent.load_form(token, lang="en").html
+    assert "fonte=manifesto" not in plain
+    assert "fonte=manifesto" not in respondent.load_form(token, lang="en").html

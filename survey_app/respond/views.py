@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -37,7 +38,7 @@ from survey_app.limits import limiter
 from survey_app.models import DistributionPoint, Round
 from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code
 from survey_app.respond import antibot
-from survey_app.respond.rendering import fresh_questions_html
+from survey_app.respond.rendering import fresh_form_page, fresh_questions_html, is_pristine
 from survey_app.respond.submission import SubmissionOutcome, record_submission
 from survey_app.rounds.queries import comune_choices, resolve_public_token
 
@@ -155,11 +156,23 @@ def _render_form(round_: Round, token: str, form, language: str, *, notice: str 
                  status: int = 200):
     already_answered = str(round_.id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
     questionnaire = round_.questionnaire_version.questionnaire
-    page = render_template(
-        "respond/form.html", round=round_, token=token, questionnaire=questionnaire, form=form,
-        language=language, notice=notice, already_answered=already_answered,
-        pristine_questions=fresh_questions_html(form, questionnaire, language),
-    )
+
+    def render() -> str:
+        return render_template(
+            "respond/form.html", round=round_, token=token, questionnaire=questionnaire, form=form,
+            language=language, notice=notice, already_answered=already_answered,
+            pristine_questions=fresh_questions_html(form, questionnaire, language),
+        )
+
+    # A fresh form's page differs from one request to the next only in its CSRF token, submission id
+    # and start time: it is kept and reused. Not with a panel code (it comes from the person's
+    # session) nor with other query parameters than the language (the language links repeat them).
+    if (notice is None and "csrf_token" in form and "panel_code" not in form and set(request.args) <= {"lang"}
+            and is_pristine(form)):
+        key = ("form", type(form), language, str(get_locale()), token, already_answered, request.query_string)
+        page = fresh_form_page(key, form, render)
+    else:
+        page = render()
     response = make_response(page, status)
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -10,17 +10,11 @@ from sqlalchemy.orm import Session, joinedload
 from survey_app.models import Comune, DistributionPoint, QuestionnaireVersion, Response, Round
 
 
-def round_by_token(session: Session, token: str) -> Round | None:
-    """Return the round whose public token is *token*, with its questionnaire, or ``None``."""
-    round_, _point = resolve_public_token(session, token)
-    return round_
-
-
 # Every respondent page runs these: built once, since building a statement with its loader
 # options costs more than SQLAlchemy's compiled-statement cache saves.
 _ROUND_BY_TOKEN = (
     select(Round)
-    .options(joinedload(Round.questionnaire_version), joinedload(Round.ambito))
+    .options(joinedload(Round.questionnaire_version))
     .where(Round.public_token == bindparam("token"))
 )
 _POINT_BY_TOKEN = select(DistributionPoint).where(DistributionPoint.public_token == bindparam("token"))
