@@ -7,7 +7,9 @@ Every write goes to the audit log:
 * ``indicator.correct``: a value changed (from the form or a file), with the ``old`` and
   ``new`` value, kind, source and note, so the log is the value's history;
 * ``indicator.import``: a file stored, with its name, format and counts, and the ids of the
-  values it created (one event per file rather than one per new value).
+  values it created (one event per file rather than one per new value);
+* ``indicator.delete``: a value removed (entered by mistake), with the ``old`` value, kind,
+  source and note, so the log keeps what was deleted.
 
 Storing the same value again changes nothing and writes nothing (re-importing a file is
 idempotent). A file row is the whole new state of its value: an empty source or note
@@ -16,6 +18,7 @@ clears the stored one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -41,6 +44,14 @@ class ValueExists(IndicatorValueError):
     def __init__(self, existing: IndicatorValue):
         super().__init__(_("C'è già un valore per questo indicatore, semestre e Comune."), "value")
         self.existing = existing
+
+
+class ValueChangedSince(IndicatorValueError):
+    """The value was corrected after the user saw it: they must see the new one first."""
+
+    def __init__(self, current: IndicatorValue):
+        super().__init__(_("Il valore è stato corretto nel frattempo: controlla quello nuovo."), "value")
+        self.current = current
 
 
 class ImportRejected(ValueError):
@@ -71,9 +82,23 @@ class ImportSummary:
     outcomes: list[Outcome] = field(default_factory=list)
 
 
+#: what :func:`revision_token` returns: value id, revision, creation time to the microsecond
+REVISION_TOKEN = re.compile(r"(\d+)\.(\d+)\.(\d{20})")
+
+
 def revision_token(value: IndicatorValue) -> str:
-    """The token a form carries to confirm it corrects exactly this version of *value*."""
-    return f"{value.id}.{value.revision}"
+    """The token a form carries to confirm it corrects or deletes exactly this version of *value*.
+
+    The creation time is part of it: SQLite may give a deleted value's id to the next value
+    stored, and a form showing the deleted one must not act on its successor.
+    """
+    return f"{value.id}.{value.revision}.{value.created_at:%Y%m%d%H%M%S%f}"
+
+
+def value_id_of(token: str) -> int | None:
+    """Return the value id in a :func:`revision_token`, or ``None`` if *token* is not one."""
+    match = REVISION_TOKEN.fullmatch(token or "")
+    return int(match.group(1)) if match else None
 
 
 def record_value(session: Session, ambito: Ambito, row: ValueRow, *, actor: User | str | None,
@@ -131,6 +156,24 @@ def import_rows(session: Session, ambito: Ambito, rows: list[ValueRow], *, actor
         created_ids=[o.value.id for o in summary.outcomes if o.status == "created"])
     event.ambito_id = ambito.id
     return summary
+
+
+def delete_value(session: Session, value: IndicatorValue, seen_revision: str, *,
+                 actor: User | str | None) -> None:
+    """Delete *value*, entered by mistake (not committed); the audit log keeps what it was.
+
+    :param seen_revision: the :func:`revision_token` of the value the user saw and confirmed.
+    :raise ValueChangedSince: when the value was corrected since then; nothing is deleted.
+    """
+    if seen_revision != revision_token(value):
+        raise ValueChangedSince(value)
+    comune = session.get(Comune, value.comune_id) if value.comune_id else None
+    event = audit.record(session, actor, "indicator.delete", value, indicator=value.indicator_id,
+                         semester=value.semester, comune=comune.code if comune else None,
+                         old={**_state(value), "revision": value.revision})
+    event.ambito_id = value.ambito_id
+    session.delete(value)
+    session.flush()
 
 
 # --- internals ---------------------------------------------------------------------------------

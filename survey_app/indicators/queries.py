@@ -313,9 +313,15 @@ def find_value(session: Session, ambito_id: int, indicator_id: str, semester: st
 
 
 def value_history(session: Session, value_id: int) -> list[AuditEvent]:
-    """The audit events of a value (recorded, corrected, imported), oldest first."""
+    """The audit events of a value (recorded, corrected, imported), oldest first.
+
+    Only those after the last deletion of a value with this id: SQLite may give a deleted
+    value's id to the next one, whose history starts afresh.
+    """
     query = (select(AuditEvent)
              .where(AuditEvent.target_type == IndicatorValue.__name__, AuditEvent.target_id == str(value_id))
              .order_by(AuditEvent.occurred_at, AuditEvent.id))
-    return list(session.scalars(query))
+    events = list(session.scalars(query))
+    deletions = [i for i, event in enumerate(events) if event.action == "indicator.delete"]
+    return events[deletions[-1] + 1:] if deletions else events
 

@@ -7,8 +7,6 @@ in the path.
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -47,10 +45,13 @@ from survey_app.indicators.importing import (
 from survey_app.indicators.operations import (
     ImportRejected,
     IndicatorValueError,
+    ValueChangedSince,
     ValueExists,
+    delete_value,
     import_rows,
     record_value,
     revision_token,
+    value_id_of,
 )
 from survey_app.indicators.queries import (
     find_value,
@@ -65,7 +66,7 @@ from survey_app.indicators.queries import (
 )
 from survey_app.indicators.template_file import instructions, template_csv, template_xlsx
 from survey_app.localtime import to_local
-from survey_app.models import Ambito, Comune, Indicator, Objective, utcnow
+from survey_app.models import Ambito, Comune, Indicator, IndicatorValue, Objective, utcnow
 from survey_app.models.indicators import MAX_NOTE_LENGTH, MAX_SOURCE_LENGTH
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicatori")
@@ -180,7 +181,7 @@ def record():
                            comune=form.comune.data or None, kind=form.kind.data, value=form.parsed_value,
                            source=parse_optional_text(form.source.data, MAX_SOURCE_LENGTH, _("la fonte")),
                            note=parse_optional_text(form.note.data, MAX_NOTE_LENGTH, _("la nota")))
-            replaces = form.replaces.data if re.fullmatch(r"\d+\.\d+", form.replaces.data or "") else None
+            replaces = form.replaces.data if value_id_of(form.replaces.data) is not None else None
             outcome = record_value(db, ambito, row, actor=current_user, replaces=replaces)
             db.commit()
         except ValueExists as exc:
@@ -212,7 +213,46 @@ def record():
     history = value_history(db, existing.id) if existing is not None else []
     return render_template("indicators/record.html", form=form, ambito=ambito, existing=existing,
                            existing_point=point_of(existing) if existing else None, history=history,
+                           existing_token=revision_token(existing) if existing else None,
                            sources=SUGGESTED_SOURCES, ambito_args=_ambito_args(ambito)), status
+
+
+@bp.post("/elimina")
+@permission_required("indicators.record")
+def delete():
+    """Delete a value entered by mistake, after the user ticked the confirmation on its form.
+
+    The form names the value with its revision token, so a value corrected in the meantime is
+    not deleted unseen. Whatever happens, the user goes back to a page that says it.
+    """
+    db = get_session()
+    ambito = _ambito()
+    value_id = value_id_of(request.form.get("valore", ""))
+    if value_id is None:
+        abort(400)  # not a form this app rendered
+    value = db.get(IndicatorValue, value_id)
+    if value is None or value.ambito_id != ambito.id:
+        abort(404)
+    comune = db.get(Comune, value.comune_id) if value.comune_id else None
+    back = url_for("indicators.record", indicatore=value.indicator_id, semestre=value.semester,
+                   comune=comune.code if comune else "", **_ambito_args(ambito))
+    if request.form.get("conferma") != "1":
+        flash(_("Il valore non è stato eliminato: per eliminarlo spunta la conferma."), "error")
+        return redirect(back, code=303)
+    try:
+        delete_value(db, value, request.form["valore"], actor=current_user)
+        db.commit()
+    except ValueChangedSince:
+        db.rollback()
+        flash(_("Il valore non è stato eliminato: è stato corretto nel frattempo. Controlla quello nuovo."),
+              "error")
+        return redirect(back, code=303)
+    flash(_("Valore eliminato: %(indicator)s, %(semester)s, %(scope)s. Resta nel registro attività.",
+            indicator=value.indicator_id, semester=value.semester,
+            scope=comune.name if comune else _("Tutto l'Ambito")), "success")
+    objective_id = db.get(Indicator, value.indicator_id).objective_id
+    return redirect(url_for("indicators.objective", id=objective_id, **_ambito_args(ambito))
+                    + f"#{value.indicator_id}", code=303)
 
 
 def _prefill(form: RecordForm, ambito: Ambito):

@@ -29,6 +29,10 @@ EMAILS = {
 }
 
 
+#: a semestral indicator (not measured by questionnaire) given two values in the site
+INDICATOR_WITH_VALUES = "persona-al-centro.output-1"
+
+
 @dataclass
 class SiteData:
     """Ids and tokens of what :func:`build_database` created, for building URLs."""
@@ -53,7 +57,7 @@ def build_database(url: str) -> SiteData:
     from survey_app.accounts.operations import create_user
     from survey_app.db import create_db_engine, upgrade_database
     from survey_app.demo import create_demo
-    from survey_app.models import Ambito, Round, User
+    from survey_app.models import Ambito, IndicatorValue, Round, User
     from survey_app.panels.operations import create_panel, issue_codes
     from survey_app.plan.catalog import load_catalog
     from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, read_definition_file
@@ -99,6 +103,12 @@ def build_database(url: str) -> SiteData:
             session.flush()
             data.panel_round_id, data.panel_token = panel_round.id, panel_round.public_token
             data.panel_code = issue_codes(session, panel, 1, actor="test")[0]
+            # two semestral values, so that the objective page has a trend and the correction
+            # page of a stored value (with its deletion form) can be checked
+            for semester, number in (("2022-H1", 40), ("2022-H2", 46)):
+                session.add(IndicatorValue(ambito_id=ambito.id, indicator_id=INDICATOR_WITH_VALUES, semester=semester,
+                                           value_kind="number", value_number=number,
+                                           source="Cartella Sociale Informatizzata"))
             session.commit()
             data.user_ids = {role: session.scalar(select(User.id).where(User.email == email))
                              for role, email in EMAILS.items()}

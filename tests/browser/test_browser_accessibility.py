@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from .helpers import EMAILS, axe_violations, describe_violations
-from .site import SiteData
+from .site import INDICATOR_WITH_VALUES, SiteData
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ PAGES = [
     Page("indicators", "indicators.index", "operator", lambda s: "/indicatori/"),
     Page("indicators-objective", "indicators.objective", "operator", lambda s: f"/indicatori/obiettivo?id={s.objective_id}"),
     Page("indicators-record", "indicators.record", "operator", lambda s: "/indicatori/registra"),
+    Page("indicators-correct", "indicators.record", "operator",
+         lambda s: f"/indicatori/registra?indicatore={INDICATOR_WITH_VALUES}&semestre=2022-H2&comune="),
     Page("indicators-import", "indicators.import_file", "operator", lambda s: "/indicatori/importa"),
     # evaluators: results reports
     Page("results", "results.index", "evaluator", lambda s: "/risultati/"),
@@ -147,6 +149,8 @@ PAGES = [
 NOT_HTML = {
     "static", "core.healthz", "accounts.logout", "printouts.qr", "manage.monitoring_download",
     "manage.monitoring_json", "manage.new_point", "manage.change_status", "printouts.panel_cards",
+    # redirects to the correction page ("indicators-correct") or to the objective page
+    "indicators.delete",
     "indicators.template_download_csv", "indicators.template_download_xlsx", "results.comparison_download",
     "results.download_codebook", "results.download_csv_wide", "results.download_csv_comma",
     "results.download_csv", "results.download_sav", "results.download_xlsx",

@@ -416,3 +416,80 @@ def test_unknown_objective_is_not_found_and_missing_one_goes_to_the_list(as_role
     assert response.status_code == 303 and response.headers["Location"].endswith("/indicatori/")
     listing = evaluator.get("/indicatori/")
     assert re.search(r"Persona al centro|persona al centro", listing.get_data(as_text=True), re.IGNORECASE)
+
+
+DELETE = "/indicatori/elimina"
+
+
+def delete_form(client, indicator=TAKEN_IN_CHARGE, semester="2022-H1", comune=""):
+    """The deletion form of the value shown on its correction page, as the browser would post it."""
+    page = client.get(f"{RECORD}?indicatore={indicator}&semestre={semester}&comune={comune}")
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    form = soup.find("form", action=re.compile(r"/indicatori/elimina"))
+    assert form is not None, "the correction page of a stored value offers to delete it"
+    return {field["name"]: field.get("value", "") for field in form.find_all("input") if field["type"] == "hidden"}
+
+
+def test_a_value_entered_by_mistake_is_deleted_after_confirmation_and_stays_in_the_log(app, as_role, staff):
+    operator = as_role("operator")
+    record(operator, semester="2022-H1", value="12")
+    record(operator, semester="2022-H2", value="15")
+    data = delete_form(operator, semester="2022-H2")
+    # without the confirmation nothing happens, and the page says why
+    response = operator.post(DELETE, data=data)
+    assert response.status_code == 303 and "/indicatori/registra" in response.headers["Location"]
+    assert "spunta la conferma" in text_of(operator.get(response.headers["Location"]))
+    assert len(stored(app)) == 2
+    response = operator.post(DELETE, data=data | {"conferma": "1"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#{TAKEN_IN_CHARGE}")
+    assert "Valore eliminato" in text_of(operator.get(response.headers["Location"]))
+    assert stored(app) == [(TAKEN_IN_CHARGE, "2022-H1", None, "number", 12.0, "Cartella Sociale Informatizzata")]
+    deleted = events(app, "indicator.delete")
+    assert len(deleted) == 1 and deleted[0].actor == staff.operator
+    assert deleted[0].detail["old"]["value"] == 15.0 and deleted[0].detail["semester"] == "2022-H2"
+    # a value typed again for that semester starts a history of its own (SQLite may reuse the id)
+    record(operator, semester="2022-H2", value="16")
+    page = operator.get(f"{RECORD}?indicatore={TAKEN_IN_CHARGE}&semestre=2022-H2&comune=")
+    history = BeautifulSoup(page.get_data(as_text=True), "html.parser").find("caption", string="Storico")
+    rows = history.find_parent("table").find("tbody").find_all("tr")
+    assert len(rows) == 1 and "15" not in rows[0].get_text()
+    # the same deletion posted again finds nothing
+    assert operator.post(DELETE, data=data | {"conferma": "1"}).status_code in (303, 404)
+    assert len(stored(app)) == 2
+
+
+def test_a_value_corrected_since_it_was_shown_is_not_deleted(app, as_role):
+    operator = as_role("operator")
+    record(operator, value="12")
+    data = delete_form(operator)
+    replaces = data["valore"]
+    record(operator, value="13", replaces=replaces)  # someone corrects it meanwhile
+    response = operator.post(DELETE, data=data | {"conferma": "1"})
+    assert response.status_code == 303
+    assert "corretto nel frattempo" in text_of(operator.get(response.headers["Location"]))
+    assert stored(app)[0][4] == 13.0 and events(app, "indicator.delete") == []
+
+
+def test_only_operators_of_the_values_ambito_delete_it(app, as_role):
+    with app.app_context():
+        session = get_session()
+        other = Ambito(code="basso-sebino", name="Basso Sebino")
+        session.add(other)
+        session.flush()
+        foreign = IndicatorValue(ambito_id=other.id, indicator_id=TAKEN_IN_CHARGE, semester="2022-H1",
+                                 value_kind="number", value_number=999)
+        session.add(foreign)
+        session.commit()
+        from survey_app.indicators.operations import revision_token
+
+        foreign_token = revision_token(foreign)
+    operator = as_role("operator")
+    csrf = csrf_token_of(operator, RECORD)
+    assert operator.post(DELETE, data={"csrf_token": csrf, "valore": foreign_token, "conferma": "1"}).status_code == 404
+    assert operator.post(DELETE, data={"csrf_token": csrf, "valore": "nonsense", "conferma": "1"}).status_code == 400
+    record(operator, value="12")
+    data = delete_form(operator)
+    evaluator = as_role("evaluator")
+    assert evaluator.post(DELETE, data=data | {"csrf_token": csrf_token_of(evaluator, "/indicatori/"),
+                                               "conferma": "1"}).status_code == 403
+    assert len(stored(app)) == 2
