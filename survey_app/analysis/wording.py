@@ -33,12 +33,18 @@ THRESHOLDS_BY_EFFECT = {
 TOO_SMALL = "campione troppo piccolo per concludere"
 NOT_COMPUTABLE = "confronto non calcolabile"
 NO_DIFFERENCE = "nessuna differenza rilevabile"
+EFFECT_NOT_COMPUTABLE = "non calcolabile"
+IMPROVED = "miglioramento significativo"
+WORSENED = "peggioramento significativo"
+DIFFERENT = "differenza significativa"
+#: how a significant verdict joins its direction and its effect size label
+SIGNIFICANT_VERDICT = "{direction}, effetto {label}"
 
 
 def effect_label(effect_name: str, effect: float) -> str:
     """Return the Italian size label of an effect (``non calcolabile`` when it is ``NaN``)."""
     if effect is None or math.isnan(effect):
-        return "non calcolabile"
+        return EFFECT_NOT_COMPUTABLE
     thresholds = THRESHOLDS_BY_EFFECT[effect_name]
     size = sum(abs(effect) >= t for t in thresholds)
     return EFFECT_LABELS[size]
@@ -57,9 +63,9 @@ def verdict(p_adjusted: float, effect: float, label: str, smallest_n: int) -> st
     if p_adjusted >= SIGNIFICANCE:
         return NO_DIFFERENCE
     if effect > 0:
-        direction = "miglioramento significativo"
+        direction = IMPROVED
     elif effect < 0:
-        direction = "peggioramento significativo"
+        direction = WORSENED
     else:
-        direction = "differenza significativa"
-    return f"{direction}, effetto {label}"
+        direction = DIFFERENT
+    return SIGNIFICANT_VERDICT.format(direction=direction, label=label)

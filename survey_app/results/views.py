@@ -30,7 +30,7 @@ from survey_app.forms.questionnaire import ROLE_LABELS
 from survey_app.models import Round
 from survey_app.questionnaires.definition import Questionnaire, localized
 from survey_app.questionnaires.operations import latest_version
-from survey_app.results import charts, downloads, snapshots
+from survey_app.results import charts, downloads, readings, snapshots
 from survey_app.results.queries import comuni_of, data_counts, rounds_in_scope
 from survey_app.results.snapshots import Job
 from survey_app.rounds.forms import KIND_LABELS
@@ -94,7 +94,8 @@ def helpers():
             "statistic_labels": STATISTIC_LABELS, "design_labels": DESIGN_LABELS,
             "download_links": DOWNLOAD_LINKS,
             "download_files": {endpoint: name for endpoint, (name, _fmt) in ROUND_DOWNLOADS.items()},
-            "language": _language(), "here": here}
+            "language": _language(), "here": here, "effect_reading": readings.effect_label,
+            "verdict_reading": readings.verdict}
 
 
 def here(retry: bool = False) -> str:
