@@ -18,6 +18,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringFi
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from survey_app.caching import BoundedCache
 from survey_app.questionnaires.definition import Questionnaire, localized
 from survey_app.respond.submission import Submission
 
@@ -108,8 +109,7 @@ def build_questionnaire_form(
 
 
 #: form classes by questionnaire version and options; building one costs more than rendering it
-_FORM_CLASSES: dict[tuple, type[QuestionnaireForm]] = {}
-_FORM_CLASS_CACHE_SIZE = 256
+_FORM_CLASSES: BoundedCache[type[QuestionnaireForm]] = BoundedCache(256)
 
 
 def _form_class(questionnaire: Questionnaire, options: tuple) -> type[QuestionnaireForm]:
@@ -119,12 +119,7 @@ def _form_class(questionnaire: Questionnaire, options: tuple) -> type[Questionna
     identify its fields; labels that follow the interface language stay lazy strings.
     """
     key = (questionnaire.id, questionnaire.version, options)
-    form_class = _FORM_CLASSES.get(key)
-    if form_class is None:
-        if len(_FORM_CLASSES) >= _FORM_CLASS_CACHE_SIZE:
-            _FORM_CLASSES.clear()
-        form_class = _FORM_CLASSES[key] = _make_form_class(questionnaire, *options)
-    return form_class
+    return _FORM_CLASSES.get_or_build(key, lambda: _make_form_class(questionnaire, *options))
 
 
 def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple, ask_comune: bool,

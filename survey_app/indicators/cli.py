@@ -7,33 +7,21 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from survey_app.commands import ambito_option
 from survey_app.db import get_session
 from survey_app.indicators.importing import parse_file, semester_of
 from survey_app.indicators.operations import ImportRejected, import_rows
 from survey_app.indicators.queries import import_catalog, template_rows
 from survey_app.indicators.template_file import instructions, template_csv, template_xlsx
 from survey_app.localtime import to_local
-from survey_app.models import Ambito, utcnow
+from survey_app.models import utcnow
 
 
 @click.group("indicators")
 def indicators_cli() -> None:
     """Semestral values of the plan's indicators not measured by questionnaire."""
-
-
-def _ambito(code: str | None) -> Ambito:
-    ambiti = list(get_session().scalars(select(Ambito).order_by(Ambito.code)))
-    if code is None and len(ambiti) == 1:
-        return ambiti[0]
-    for ambito in ambiti:
-        if ambito.code == code:
-            return ambito
-    known = ", ".join(a.code for a in ambiti) or "none"
-    raise click.UsageError(f"name the Ambito with --ambito; known: {known}" if code is None
-                           else f"unknown Ambito {code!r}; known: {known}")
 
 
 @indicators_cli.command("import")
@@ -52,7 +40,7 @@ def import_command(path: Path, ambito_code: str | None, dry_run: bool) -> None:
 
 def _import(path: Path, ambito_code: str | None, dry_run: bool) -> None:
     session = get_session()
-    ambito = _ambito(ambito_code)
+    ambito = ambito_option(ambito_code)
     today = to_local(utcnow()).date()
     parsed = parse_file(path.name, path.read_bytes(), import_catalog(session, ambito, today))
     errors = parsed.errors
@@ -93,7 +81,7 @@ def _import(path: Path, ambito_code: str | None, dry_run: bool) -> None:
 def template_command(fmt: str, ambito_code: str | None, output: Path) -> None:
     """Write the import template: one row per indicator not measured by questionnaire."""
     session = get_session()
-    ambito = _ambito(ambito_code)
+    ambito = ambito_option(ambito_code)
     rows = template_rows(session, ambito.id)
     if fmt == "csv":
         body = template_csv(rows)

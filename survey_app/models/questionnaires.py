@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, utcnow
 from survey_app.models.plan import Indicator, Objective
+from survey_app.caching import BoundedCache
 from survey_app.questionnaires.definition import Questionnaire
 
 questionnaire_indicators = Table(
@@ -20,8 +21,7 @@ questionnaire_indicators = Table(
 
 
 #: parsed questionnaires by (version id, content hash); every respondent page reads one
-_PARSED_VERSIONS: dict[tuple[int, str], Questionnaire] = {}
-_PARSED_VERSIONS_SIZE = 1024
+_PARSED_VERSIONS: BoundedCache[Questionnaire] = BoundedCache(1024)
 
 
 class QuestionnaireVersion(Base):
@@ -56,13 +56,8 @@ class QuestionnaireVersion(Base):
         A stored version never changes (loading refuses a changed file with the same version),
         and its content hash is part of the key, so a cached one is always this row's.
         """
-        key = (self.id, self.content_hash)
-        parsed = _PARSED_VERSIONS.get(key)
-        if parsed is None:
-            if len(_PARSED_VERSIONS) >= _PARSED_VERSIONS_SIZE:
-                _PARSED_VERSIONS.clear()
-            parsed = _PARSED_VERSIONS[key] = Questionnaire(self.definition)
-        return parsed
+        return _PARSED_VERSIONS.get_or_build((self.id, self.content_hash),
+                                             lambda: Questionnaire(self.definition))
 
     @property
     def title(self) -> str:

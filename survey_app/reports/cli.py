@@ -16,26 +16,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey_app import audit
+from survey_app.commands import ambito_option
 from survey_app.db import get_session
-from survey_app.models import Ambito, Objective
+from survey_app.models import Objective
 from survey_app.reports import jobs
 
 FORMATS = ("html", "pdf", "docx")
-
-
-def _ambito(code: str | None) -> Ambito:
-    ambiti = list(get_session().scalars(select(Ambito).order_by(Ambito.code)))
-    if code is None and len(ambiti) == 1:
-        return ambiti[0]
-    for ambito in ambiti:
-        if ambito.code == code:
-            return ambito
-    known = ", ".join(a.code for a in ambiti) or "none"
-    raise click.UsageError(
-        f"name the Ambito with --ambito; known: {known}"
-        if code is None
-        else f"unknown Ambito {code!r}; known: {known}"
-    )
 
 
 @click.command("report")
@@ -58,7 +44,7 @@ def report_command(
 ) -> None:
     """Write the evaluation report (final, or of one objective) as HTML, PDF or DOCX."""
     session = get_session()
-    ambito = _ambito(ambito_code)
+    ambito = ambito_option(ambito_code)
     if objective_id and session.get(Objective, objective_id) is None:
         known = ", ".join(session.scalars(select(Objective.id).order_by(Objective.id)))
         raise click.UsageError(f"unknown objective {objective_id!r}; known: {known}")

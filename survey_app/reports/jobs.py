@@ -34,6 +34,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
+from survey_app import job_queue
 from survey_app.models import (
     Ambito,
     Indicator,
@@ -351,40 +352,11 @@ def generate(session: Session, spec: ReportSpec, *, log=lambda message: None) ->
     return row
 
 
-def claim(session: Session, row_id: int, status_: str) -> bool:
-    """Mark a job running if it is still in *status_*; tell whether this caller got it."""
-    result = session.execute(
-        update(ReportJob)
-        .where(ReportJob.id == row_id, ReportJob.status == status_)
-        .values(status="running", started_at=utcnow())
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
 def run_pending(session: Session, *, limit: int | None = None, log=lambda message: None) -> int:
     """Generate the requested (and stalled) reports, oldest request first; return how many ran."""
-    done = 0
-    while limit is None or done < limit:
-        stalled_before = utcnow() - RUNNING_TIMEOUT
-        row = session.scalar(
-            select(ReportJob)
-            .where(
-                (ReportJob.status == "pending")
-                | ((ReportJob.status == "running") & (ReportJob.started_at < stalled_before))
-            )
-            .order_by(ReportJob.requested_at, ReportJob.id)
-            .limit(1)
-        )
-        if row is None:
-            break
-        if not claim(session, row.id, row.status):
-            session.expire_all()
-            continue
-        generate(session, ReportSpec.from_key(row.key), log=log)
-        session.expire_all()
-        done += 1
-    return done
+    return job_queue.run_pending(
+        session, ReportJob, lambda row: generate(session, ReportSpec.from_key(row.key), log=log),
+        running_timeout=RUNNING_TIMEOUT, limit=limit)
 
 
 def refresh(session: Session, *, log=lambda message: None) -> int:

@@ -22,10 +22,10 @@ from flask import render_template
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
+from survey_app.caching import BoundedCache
+
 #: rendered questions by (form class, questionnaire language, interface language)
-_RENDERED: dict[tuple, Markup] = {}
-#: bound on the entries kept: questionnaires x option sets x languages stay far below it
-_CACHE_SIZE = 512
+_RENDERED: BoundedCache[Markup] = BoundedCache(512)
 
 
 def is_pristine(form) -> bool:
@@ -43,13 +43,8 @@ def fresh_questions_html(form, questionnaire, language: str) -> Markup | None:
     if not is_pristine(form):
         return None
     key = (type(form), language, str(get_locale()))
-    html = _RENDERED.get(key)
-    if html is None:
-        if len(_RENDERED) >= _CACHE_SIZE:
-            _RENDERED.clear()
-        html = _RENDERED[key] = Markup(render_template(
-            "respond/_questions.html", form=form, questionnaire=questionnaire, language=language))
-    return html
+    return _RENDERED.get_or_build(key, lambda: Markup(render_template(
+        "respond/_questions.html", form=form, questionnaire=questionnaire, language=language)))
 
 
 #: the values a form page gets per request; their placeholders carry a mark random per process,
@@ -57,7 +52,7 @@ def fresh_questions_html(form, questionnaire, language: str) -> Markup | None:
 _SLOT_MARK = secrets.token_hex(12)
 PAGE_SLOTS = ("csrf_token", "submission_id", "started")
 #: pages with placeholders, by the key the view gives
-_PAGES: dict[Hashable, str] = {}
+_PAGES: BoundedCache[str] = BoundedCache(512)
 
 
 def _slot(name: str) -> str:
@@ -92,9 +87,7 @@ def fresh_form_page(key: Hashable, form, render: Callable[[], str]) -> str:
             _set_page_values(form, values)
         if any(page.count(_slot(name)) != 1 for name in PAGE_SLOTS):
             return render()  # a template that does not show each value once: never reuse it
-        if len(_PAGES) >= _CACHE_SIZE:
-            _PAGES.clear()
-        _PAGES[key] = page
+        _PAGES.put(key, page)
     for name, value in _page_values(form).items():
         page = page.replace(_slot(name), str(escape(value or "")))
     return page

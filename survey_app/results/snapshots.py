@@ -41,10 +41,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from survey_app import job_queue
 from survey_app.models import Round, utcnow
 from survey_app.models.results import ResultSnapshot
 from survey_app.results import PAYLOAD_VERSION
@@ -245,36 +246,18 @@ def compute_and_store(session: Session, job: Job, row: ResultSnapshot | None = N
 
 def claim(session: Session, row_id: int, status: str) -> bool:
     """Mark a job running if it is still in *status*; tell whether this caller got it."""
-    result = session.execute(
-        update(ResultSnapshot)
-        .where(ResultSnapshot.id == row_id, ResultSnapshot.status == status)
-        .values(status="running", started_at=utcnow()))
-    session.commit()
-    return result.rowcount == 1
+    return job_queue.claim(session, ResultSnapshot, row_id, status)
 
 
 def run_pending(session: Session, *, limit: int | None = None, log=lambda message: None) -> int:
     """Compute pending (and stalled) jobs, oldest request first; return how many ran."""
-    done = 0
-    while limit is None or done < limit:
-        stalled_before = utcnow() - RUNNING_TIMEOUT
-        row = session.scalar(
-            select(ResultSnapshot)
-            .where((ResultSnapshot.status == "pending")
-                   | ((ResultSnapshot.status == "running")
-                      & (ResultSnapshot.started_at < stalled_before)))
-            .order_by(ResultSnapshot.requested_at, ResultSnapshot.id).limit(1))
-        if row is None:
-            break
-        if not claim(session, row.id, row.status):
-            session.expire_all()
-            continue
+
+    def run(row: ResultSnapshot) -> None:
         job = Job.from_spec(row.spec)
-        session.expire_all()
-        row = compute_and_store(session, job, session.get(ResultSnapshot, row.id))
+        row = compute_and_store(session, job, row)
         log(f"{job.key}: {row.status} in {row.duration_ms} ms")
-        done += 1
-    return done
+
+    return job_queue.run_pending(session, ResultSnapshot, run, running_timeout=RUNNING_TIMEOUT, limit=limit)
 
 
 def refresh_rounds(session: Session, round_ids=None, *, log=lambda message: None) -> int:
