@@ -52,6 +52,15 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+#: where each role lands after logging in: its own work, not another role's
+HOME_ENDPOINTS = {"admin": "manage.dashboard", "operator": "manage.dashboard", "evaluator": "results.index"}
+
+
+def home_endpoint(user) -> str:
+    """Return the endpoint of *user*'s home page (the page a login leads to by default)."""
+    return HOME_ENDPOINTS.get(getattr(user, "role", None), "manage.dashboard")
+
+
 def can(user, permission: str) -> bool:
     """Tell whether *user* (possibly anonymous) has *permission*."""
     return bool(getattr(user, "is_authenticated", False)) and user.role in PERMISSIONS[permission]

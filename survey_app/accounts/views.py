@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -18,7 +21,7 @@ from survey_app.accounts.operations import (
     start_session,
     update_user,
 )
-from survey_app.accounts.permissions import login_session_id, permission_required
+from survey_app.accounts.permissions import home_endpoint, login_session_id, permission_required
 from survey_app.db import get_session
 from survey_app.limits import limiter, submitted_email_key
 from survey_app.models import User
@@ -32,11 +35,36 @@ def _is_failed_login(response) -> bool:
     return response.status_code != 303
 
 
-def _safe_next(target: str | None) -> str:
-    # only local paths: an attacker's link must not turn the login into an open redirect
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("manage.dashboard")
+def local_redirect_target(target: str | None, fallback: str) -> str:
+    """Return *target* rebuilt from this app's URL map when it names one of its pages, else *fallback*.
+
+    The login's ``next=`` comes from anyone's link, so it must never lead off the site. Rather
+    than test the string (browsers drop tabs and newlines and read ``\\`` as ``/``, so
+    ``/%09/evil.example`` becomes ``//evil.example``), it is parsed, matched against the URL map
+    as a GET and the path built again by the router; the query string is re-encoded. Anything
+    with a scheme or host, or that is not one of our pages, gives *fallback*.
+    """
+    if not target:
+        return fallback
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+        return fallback
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return fallback
+    root = request.script_root
+    if root and not parts.path.startswith(root + "/"):
+        return fallback
+    adapter = current_app.url_map.bind(request.host, script_name=root or None)
+    try:
+        endpoint, values = adapter.match(parts.path[len(root):], method="GET")
+        path = adapter.build(endpoint, values, method="GET")
+    except HTTPException:  # not found, not a GET page, or a redirect (a missing slash, say)
+        return fallback
+    if urlsplit(path).netloc:  # a path converter given "/host..." must not make "//host"
+        return fallback
+    query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
+    return f"{path}?{query}" if query else path
 
 
 @bp.route("/accesso", methods=["GET", "POST"])
@@ -54,7 +82,8 @@ def login():
             login = start_session(db, user)
             g.login_session_id = login.id
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(local_redirect_target(request.args.get("next"), url_for(home_endpoint(user))),
+                            code=303)
         audit.record(db, None, "auth.login_failed")
         db.commit()
         flash(_("E-mail o password non corretti."), "error")
