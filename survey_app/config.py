@@ -69,14 +69,39 @@ PRODUCTION = {
 }
 
 
+#: values of SECRET_KEY from examples and tutorials (deploy/survey_app.env.example says
+#: "change-me"): anybody can read them, and sign a session cookie with them
+EXAMPLE_SECRET_KEYS = frozenset({
+    "change-me", "changeme", "change_me", "change-this", "changethis", "replace-me", "replaceme",
+    "secret", "secret-key", "secret_key", "secretkey", "your-secret-key", "your_secret_key",
+    "mysecret", "mysecretkey", "dev", "development", "test", "testing", "default", "password",
+    "survey_app", "survey-app", "x", "s",
+})
+#: a key anyone may not guess: ``secrets.token_hex(32)`` gives 64 characters
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Return why *key* cannot sign sessions and CSRF tokens in production, or ``None``."""
+    if not key:
+        return ("SECRET_KEY is not set: every instance must sign sessions and CSRF tokens "
+                "with the same key (the generated instance/secret_key is per host)")
+    how = "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+    if key.strip().lower() in EXAMPLE_SECRET_KEYS:
+        return f"SECRET_KEY is an example value ({key.strip()!r}) that anyone can read: {how}"
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+        return (f"SECRET_KEY is too short or too simple to stay secret (at least {MIN_SECRET_KEY_LENGTH} "
+                f"random characters): {how}")
+    return None
+
+
 def production_problems(settings: dict) -> list[str]:
     """Return why *settings* (as from :func:`settings_from_environment`) are unfit to serve
     the public in production; empty when they are fit. ``gunicorn.conf.py`` refuses to start
     on any of them when ``SURVEY_ENV=production``."""
     problems = []
-    if not settings.get("SECRET_KEY"):
-        problems.append("SECRET_KEY is not set: every instance must sign sessions and CSRF tokens "
-                        "with the same key (the generated instance/secret_key is per host)")
+    if key_problem := secret_key_problem(settings.get("SECRET_KEY")):
+        problems.append(key_problem)
     if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):
         problems.append("SURVEY_PUBLIC_URL must be the public https:// address (links and QR codes)")
     return problems
