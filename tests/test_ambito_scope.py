@@ -136,3 +136,26 @@ def test_staff_without_ambito_see_nothing(app, sample_values, two_ambiti, role):
     assert checked > 10
     page = client.get("/gestione/").get_data(as_text=True)
     assert "non è assegnato a nessun Ambito" in page
+
+
+def test_admin_of_one_ambito_learns_no_email_of_another(app, as_role, two_ambiti):
+    wide = app.test_client()
+    log_in(wide, WIDE_ADMIN)
+    _response, errors = _create_on_page(wide, email="segreta@basso.example", role="evaluator", ambito="basso-sebino")
+    assert not errors
+    log_in(app.test_client(), "segreta@basso.example", "a wrong password for her")
+    admin = as_role("admin")
+    for page in ("/amministrazione/utenti", "/amministrazione/registro",
+                 "/amministrazione/registro?utente=segreta", "/amministrazione/registro?azione=user."):
+        assert "segreta@basso.example" not in admin.get(page).get_data(as_text=True), page
+    with app.app_context():
+        foreign_id = get_session().scalar(select(User.id).where(User.email == "segreta@basso.example"))
+    assert admin.get(f"/amministrazione/utenti/{foreign_id}").status_code == 404
+    # creating the same address is refused (logins are unique), without saying where or what it is
+    _response, errors = _create_on_page(admin, email="segreta@basso.example", role="operator")
+    assert "non può essere usato" in errors
+    assert not any(word in errors for word in ("Esiste", "exists", "Basso", "valutat", "segreta"))
+    assert _user(app, "segreta@basso.example") == ("evaluator", "basso-sebino")
+    # a duplicate in one's own Ambito is named as such
+    _response, errors = _create_on_page(admin, email="operatrice@altosebino.example", role="operator")
+    assert "Esiste già un utente" in errors

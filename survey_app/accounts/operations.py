@@ -152,8 +152,14 @@ def create_user(session: Session, email: str, role: str, password: str, *, ambit
     check_ambito(role, ambito, all_ambiti)
     _check_actor_may_assign(actor, ambito)
     check_password_strength(password, email)
-    if session.scalar(select(User).where(User.email == email)) is not None:
-        raise AccountError(f"a user with e-mail {email} exists already")
+    existing = session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        if isinstance(actor, User) and actor.ambito_id is not None and existing.ambito_id != actor.ambito_id:
+            # logins are unique across the installation, so the refusal itself cannot be hidden;
+            # but an admin of one Ambito learns nothing more about another Ambito's staff
+            raise AccountError(_l("Questo indirizzo non può essere usato per un nuovo utente: se la persona "
+                                  "ha già un account, chiedi a chi amministra l'installazione."), "email")
+        raise AccountError(_l("Esiste già un utente con l'e-mail %(email)s.", email=email), "email")
     user = User(email=email, role=role, password_hash=PASSWORD_HASHER.hash(password), ambito=ambito)
     session.add(user)
     session.flush()
