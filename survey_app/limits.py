@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -19,11 +18,6 @@ limiter = Limiter(key_func=get_remote_address)
 def email_key(email: str) -> str:
     """Key of the counters of one typed e-mail (hashed, so the store never holds addresses)."""
     return "login:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
-
-
-def submitted_email_key() -> str:
-    """Key login attempts by the e-mail typed in the request's form."""
-    return email_key(request.form.get("email") or "")
 
 
 def init_app(app) -> None:

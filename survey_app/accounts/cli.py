@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from survey_app.accounts.operations import AccountError, create_user, generate_password
+from survey_app.commands import ambito_option
 from survey_app.db import get_session
 from survey_app.models import ROLES, Ambito
 
@@ -58,13 +59,8 @@ def _ambito_for(ambiti: list[Ambito], code: str | None, all_ambiti: bool, role: 
         if role != "admin" or code:
             raise click.ClickException("--all-ambiti is for admins only, and excludes --ambito")
         return None
-    if code:
-        ambito = next((a for a in ambiti if a.code == code), None)
-        if ambito is None:
-            raise click.UsageError(f"unknown Ambito {code!r}; known: {', '.join(a.code for a in ambiti) or 'none'}")
-        return ambito
-    if len(ambiti) == 1:
-        return ambiti[0]
+    if code or len(ambiti) == 1:
+        return ambito_option(code)
     if not ambiti:
         hint = "no Ambito exists yet: run `flask --app survey_app questionnaires load` first"
     else:
