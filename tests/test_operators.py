@@ -247,3 +247,26 @@ def test_counts_by_point_keep_typed_in_answers_apart_and_channels_in_words(as_ro
     english = operator.get(f"/gestione/rilevazioni/{round_.id}/monitoraggio.json?lang=en").json
     assert ["general link", 1] in english["by_point"]
     assert ["Paper questionnaire", 2] in english["by_channel"]
+
+
+def test_typing_into_a_closed_round_is_refused_and_keeps_the_answers(app, as_role, make_round):
+    operator = as_role("operator")
+    round_ = make_round("persona-al-centro")
+    entry_path = f"/gestione/rilevazioni/{round_.id}/inserimento"
+    soup = BeautifulSoup(operator.get(entry_path).get_data(as_text=True), "html.parser")
+    data = {i["name"]: i["value"] for i in soup.select("input[type=hidden]")}
+    items = sorted({i["name"] for i in soup.select("input[type=radio]") if i["name"].startswith("q_")})
+    data.update({name: "2" for name in items}, channel="paper")
+    with app.app_context():
+        session = get_session()
+        session.get(Round, round_.id).status = "closed"
+        session.commit()
+
+    assert "riapri la rilevazione" in operator.get(entry_path).get_data(as_text=True)
+    refused = operator.post(entry_path, data=data)
+    assert refused.status_code == 409
+    page = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
+    assert "La rilevazione è chiusa" in page.find(id="notice").get_text()
+    assert page.find("input", attrs={"name": items[0], "value": "2"}).has_attr("checked")
+    with app.app_context():
+        assert get_session().scalars(select(Response)).all() == []
