@@ -2,7 +2,7 @@
 
 Settings come, by increasing priority, from the defaults here, the environment
 (``SURVEY_DATABASE_URL``, ``SECRET_KEY``, ``SURVEY_PUBLIC_URL``, ``PORT``, ``SURVEY_ENV``,
-``SURVEY_REDIS_URL``, ``SURVEY_PROXY_COUNT``) and the ``config`` mapping given to
+``SURVEY_REDIS_URL``, ``SURVEY_PROXY_COUNT``, ``SURVEY_JOB_WORKER``) and the ``config`` mapping given to
 :func:`survey_app.create_app`.
 """
 
@@ -54,6 +54,8 @@ def settings_from_environment(instance_path: str | Path) -> dict:
         settings["RATELIMIT_STORAGE_URI"] = redis_url
     if settings["SURVEY_ENV"] == "production":
         settings.update(PRODUCTION)
+    if os.environ.get("SURVEY_JOB_WORKER"):
+        settings["JOB_WORKER"] = os.environ["SURVEY_JOB_WORKER"].strip().lower()
     return settings
 
 
@@ -66,6 +68,8 @@ PRODUCTION = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "PREFERRED_URL_SCHEME": "https",
     "WTF_CSRF_SSL_STRICT": True,
+    # results and reports are made by the `results worker` command (see survey_app.job_queue)
+    "JOB_WORKER": "external",
 }
 
 

@@ -20,7 +20,13 @@ def enter(round_id: int):
     """Type in one questionnaire; the same exactly-once rules as online answers apply."""
     round_ = round_in_scope(round_id)
     questionnaire = round_.questionnaire_version.questionnaire
-    if request.method == "POST":
+    closed = round_.availability() == "closed"
+    if request.method == "POST" and closed:
+        # refused, not stored as late: the analysis would count it in a period it does not belong to.
+        # The answers stay in the form, so they are saved with one click once the round is reopened.
+        form = build_round_form(round_, "it", request.form, ask_channel=True)
+        notice, status = _closed_notice(), 409
+    elif request.method == "POST":
         form = build_round_form(round_, "it", request.form, ask_channel=True)
         result = process_submission(round_, form, language="it", channel="paper")
         if result.status in ("stored", "duplicate"):
@@ -34,6 +40,12 @@ def enter(round_id: int):
     else:
         form = build_round_form(round_, "it", ask_channel=True)
         form.submission_id.data = new_submission_id()
-        notice, status = None, 200
+        notice, status = (_closed_notice() if closed else None), 200
     return render_template("respond/entry.html", round=round_, questionnaire=questionnaire, form=form,
                            language="it", notice=notice), status
+
+
+def _closed_notice() -> str:
+    return _("La rilevazione è chiusa: non si possono inserire questionari. Se un questionario cartaceo "
+             "è arrivato in ritardo e va contato, riapri la rilevazione dalla sua pagina (pulsante "
+             "«Riapri»), salva il questionario e poi chiudi di nuovo la rilevazione.")
