@@ -207,3 +207,71 @@ def test_burst_of_submissions_alerts_operators(app, make_round):
     with app.app_context():
         alerts = get_session().scalars(select(AuditEvent).where(AuditEvent.action == "round.burst_alert")).all()
     assert len(alerts) == 1 and alerts[0].target_id == str(round_.id)
+
+
+def test_one_rendered_form_stores_one_response_however_many_ids_are_made_up(app, respondent, make_round):
+    """Answer stuffing: a form loaded once and posted 50 times, each with a fresh random id."""
+    import uuid
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    statuses = [respondent.submit(round_.token, form.answers("4", submission_id=str(uuid.uuid4()))).status_code
+                for _ in range(50)]
+    assert stored(app) == 1
+    # the first stores the response under the id the server issued; the others are retries of it
+    assert statuses == [303] * 50
+    with app.app_context():
+        assert get_session().scalar(select(Response.submission_id)) == form.submission_id
+    # other answers from the same form under yet another id: refused, nothing new
+    other = respondent.submit(round_.token, form.answers("1", submission_id=str(uuid.uuid4())))
+    assert other.status_code == 409 and stored(app) == 1
+    # the same form's own retry still gets its thank-you page
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+    assert stored(app) == 1
+
+
+def test_a_made_up_id_is_replaced_by_the_one_issued(app, respondent, make_round):
+    import uuid
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    assert respondent.submit(round_.token, form.answers("4", submission_id=str(uuid.uuid4()))).status_code == 303
+    with app.app_context():
+        assert get_session().scalar(select(Response.submission_id)) == form.submission_id
+    # a made-up id on a fresh form: that form's response, once
+    second = respondent.load_form(round_.token)
+    for _ in range(3):
+        assert respondent.submit(round_.token, second.answers("2", submission_id=str(uuid.uuid4()))).status_code == 303
+    assert stored(app) == 2
+
+
+def test_a_stamp_signed_for_another_id_or_time_is_refused(app, respondent, make_round):
+    from survey_app.respond import antibot
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    forged = antibot.issue_stamp("another-secret", form.submission_id)
+    response = respondent.submit(round_.token, form.answers("4", started=forged))
+    assert response.status_code == 400 and stored(app) == 0
+
+
+def test_an_expired_form_keeps_its_answers_under_a_new_stamp(app, respondent, make_round, monkeypatch):
+    import time as time_module
+
+    from conftest import parse_form
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    later = time_module.time() + app.config["FORM_MAX_AGE_SECONDS"] + 60
+    monkeypatch.setattr("survey_app.respond.antibot.time.time", lambda: later)
+    response = respondent.submit(round_.token, form.answers("4", q_access_easy="2"))
+    assert response.status_code == 400 and stored(app) == 0
+    html = response.get_data(as_text=True)
+    assert "la pagina era scaduta" in html
+    assert BeautifulSoup(html, "html.parser").find("input", attrs={"name": "q_access_easy", "value": "2"}).has_attr("checked")
+    again = parse_form(html)
+    assert again.submission_id != form.submission_id and again.started != form.started
+    assert respondent.submit(round_.token, again.answers("4", q_access_easy="2")).status_code == 303
+    assert stored(app) == 1
+    # the expired form itself, sent again, still stores nothing
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 400 and stored(app) == 1

@@ -43,12 +43,17 @@ def item_field_name(item_id: str) -> str:
     return f"q_{item_id}"
 
 
-def _valid_uuid(_form, field) -> None:
+def is_submission_id(value) -> bool:
+    """Tell whether *value* is written as the ids :func:`new_submission_id` gives."""
     try:
-        if str(uuid.UUID(field.data or "")) != field.data:
-            raise ValueError
-    except ValueError as exc:
-        raise ValidationError(_l("Identificativo di invio non valido.")) from exc
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _valid_uuid(_form, field) -> None:
+    if not is_submission_id(field.data):
+        raise ValidationError(_l("Identificativo di invio non valido."))
 
 
 #: the honeypot: hidden from people, filled by naive bots

@@ -29,6 +29,7 @@ from survey_app import audit
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import (
     build_questionnaire_form,
+    is_submission_id,
     new_submission_id,
     submission_from_form,
     unexpected_fields,
@@ -88,6 +89,12 @@ class SubmissionResult:
     http_status: int = 200
 
 
+def issue_form_identity(form) -> None:
+    """Give a form being rendered its submission id, and the signed stamp binding it to now."""
+    form.submission_id.data = new_submission_id()
+    form.started.data = antibot.issue_stamp(current_app.config["SECRET_KEY"], form.submission_id.data)
+
+
 def process_submission(round_: Round, form, *, language: str, channel: str,
                        point: DistributionPoint | None = None) -> SubmissionResult:
     """Validate *form* (already bound to the posted data) and store it once.
@@ -95,18 +102,31 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
     Shared by the respondents' form and the operators' paper and assisted entry.
     """
     questionnaire = round_.questionnaire_version.questionnaire
-    if channel == "self" and not _took_long_enough(form, len(questionnaire.items)):
+    stamp = antibot.read_stamp(current_app.config["SECRET_KEY"], form.started.data,
+                               current_app.config["FORM_MAX_AGE_SECONDS"])
+    if stamp is None:
+        # missing, forged or expired: the answers are shown again under a new id, to be resent
+        issue_form_identity(form)
+        form.validate()
+        return SubmissionResult("invalid", _expired_page_notice(), 400)
+    # the id is the one the server issued with this form, whatever id the client sent: the
+    # same rendered form sent again under made-up ids is a retry of its one response
+    malformed_id = not is_submission_id(form.submission_id.data)
+    form.submission_id.data = stamp.submission_id
+    if malformed_id:
+        form.validate()
+        return SubmissionResult("invalid", _(
+            "Questa pagina è stata modificata. Le tue risposte sono ancora qui: "
+            "controlla e premi di nuovo «Invia le risposte»."), 400)
+    if channel == "self" and not _took_long_enough(stamp, len(questionnaire.items)):
+        form.validate()
         return SubmissionResult("invalid", _(
             "Hai risposto molto in fretta. Controlla che le risposte siano quelle che volevi, "
             "poi premi di nuovo «Invia le risposte»."), 400)
     if not form.validate():
         if set(form.errors) == {"csrf_token"}:
             # expired or missing session: keep the answers, issue a fresh token, ask to resend
-            return SubmissionResult("invalid", _(
-                "Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
-                "controlla e premi di nuovo «Invia le risposte»."), 400)
-        if "submission_id" in form.errors:
-            form.submission_id.data = new_submission_id()
+            return SubmissionResult("invalid", _expired_page_notice(), 400)
         return SubmissionResult("invalid", _(
             "Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."), 400)
     db = get_session()
@@ -130,9 +150,7 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
         outcome: SubmissionOutcome = record_submission(db, round_.id, submission)
     except DBAPIError:
         db.rollback()
-        return SubmissionResult("unavailable", _(
-            "In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
-            "sono ancora qui. Riprova tra qualche istante."), 503)
+        return SubmissionResult("unavailable", _unavailable_notice(), 503)
     if outcome.status == "panel_code_used":
         form.panel_code.errors = [_("Questo codice non può essere usato. Controlla di averlo scritto bene, "
                                     "oppure chiedi una tessera nuova all'operatore.")]
@@ -140,16 +158,20 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
     return SubmissionResult(outcome.status, None, 409 if outcome.status == "conflict" else 200)
 
 
-def _took_long_enough(form, item_count: int) -> bool:
+def _expired_page_notice() -> str:
+    return _("Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
+             "controlla e premi di nuovo «Invia le risposte».")
+
+
+def _unavailable_notice() -> str:
+    return _("In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
+             "sono ancora qui. Riprova tra qualche istante.")
+
+
+def _took_long_enough(stamp: antibot.FormStamp, item_count: int) -> bool:
     """Tell whether the form was shown long enough ago for a person to have read it."""
     minimum = antibot.minimum_seconds(item_count, current_app.config["MIN_COMPLETION_SECONDS"])
-    if minimum <= 0:
-        return True
-    secret = current_app.config["SECRET_KEY"]
-    elapsed = antibot.seconds_since_started(secret, form.started.data)
-    if elapsed is None:
-        form.started.data = antibot.started_stamp(secret)  # forged or missing: start counting now
-    return elapsed is not None and elapsed >= minimum
+    return minimum <= 0 or stamp.age() >= minimum
 
 
 def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
@@ -208,8 +230,7 @@ def form(token: str):
         return _unavailable(round_, availability)
     language = content_language(round_.questionnaire_version.questionnaire)
     questionnaire_form = build_round_form(round_, language)
-    questionnaire_form.submission_id.data = new_submission_id()
-    questionnaire_form.started.data = antibot.started_stamp(current_app.config["SECRET_KEY"])
+    issue_form_identity(questionnaire_form)
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
         questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
     return _render_form(round_, token, questionnaire_form, language)
