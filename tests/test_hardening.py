@@ -52,6 +52,19 @@ def test_staff_pages_are_not_cached(as_role):
     assert as_role("operator").get("/gestione/").headers["Cache-Control"] == "no-store"
 
 
+def test_respondent_pages_are_not_cached(app, respondent, make_round):
+    """A shared phone or a proxy must not keep a page with someone's answers or card code."""
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    client = respondent.client
+    pages = [client.get(f"/r/{round_.token}"), client.get(f"/r/{round_.token}/questionario"),
+             respondent.submit(round_.token, form.answers("4", q_access_easy="9")),  # shown back with answers
+             respondent.submit(round_.token, form.answers("4")), client.get(f"/r/{round_.token}/grazie"),
+             client.get("/c/7KQ2-M9XD-4HTB-RW"), client.get("/r/AAAAAAAAAAAAAAAAAAAAAA")]
+    assert [page.status_code for page in pages] == [200, 200, 400, 303, 200, 404, 404]
+    assert {page.headers.get("Cache-Control") for page in pages} == {"no-store"}
+
+
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
