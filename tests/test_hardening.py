@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import Respondent, csrf_token_of
+from conftest import Respondent, csrf_token_of, parse_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -206,7 +206,9 @@ def test_second_answer_from_the_same_phone_gets_a_soft_warning(app, respondent, 
     round_ = make_round()
     assert "già stato inviato" not in respondent.load_form(round_.token).html
     respondent.submit(round_.token, respondent.load_form(round_.token).answers("4"))
-    again = respondent.load_form(round_.token)
+    thanks = BeautifulSoup(respondent.client.get(f"/r/{round_.token}/grazie").get_data(as_text=True), "html.parser")
+    new_form = thanks.find("a", string="Compila un nuovo questionario per un'altra persona")["href"]
+    again = parse_form(respondent.client.get(new_form).get_data(as_text=True))
     assert "Da questo telefono è già stato inviato un questionario" in again.html
     assert respondent.submit(round_.token, again.answers("3")).status_code == 303  # warned, not blocked
     assert stored(app) == 2
@@ -251,10 +253,11 @@ def test_a_made_up_id_is_replaced_by_the_one_issued(app, respondent, make_round)
     assert respondent.submit(round_.token, form.answers("4", submission_id=str(uuid.uuid4()))).status_code == 303
     with app.app_context():
         assert get_session().scalar(select(Response.submission_id)) == form.submission_id
-    # a made-up id on a fresh form: that form's response, once
-    second = respondent.load_form(round_.token)
+    # a made-up id on another phone's form: that form's response, once
+    other = Respondent(app.test_client())
+    second = other.load_form(round_.token)
     for _ in range(3):
-        assert respondent.submit(round_.token, second.answers("2", submission_id=str(uuid.uuid4()))).status_code == 303
+        assert other.submit(round_.token, second.answers("2", submission_id=str(uuid.uuid4()))).status_code == 303
     assert stored(app) == 2
 
 
@@ -270,8 +273,6 @@ def test_a_stamp_signed_for_another_id_or_time_is_refused(app, respondent, make_
 
 def test_an_expired_form_keeps_its_answers_under_a_new_stamp(app, respondent, make_round, monkeypatch):
     import time as time_module
-
-    from conftest import parse_form
 
     round_ = make_round()
     form = respondent.load_form(round_.token)

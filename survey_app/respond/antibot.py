@@ -13,13 +13,16 @@ Layers (none is enough alone, together they stop the cheap attacks):
 - per-address rate limits (:mod:`survey_app.limits`: memory or Redis, never the database),
   generous because a whole audience may share one venue's Wi-Fi;
 - a soft warning when a browser has already answered the round (carers answer for several
-  people, so it never blocks);
+  people, so it never blocks); and, on the link it answered through, the thank-you page again
+  instead of a form that the browser may fill in with the answers just sent (see
+  :data:`SENT_COOKIE`);
 - an alert in the audit log when a round receives a burst of submissions.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -33,6 +36,11 @@ from limits.strategies import MovingWindowRateLimiter
 _SALT = "questionnaire-form"
 #: cookie listing the rounds this browser answered (ids only), for the soft warning
 ANSWERED_COOKIE = "risposto"
+#: cookie scoped to the path of the link a questionnaire was sent through: a random marker
+#: (nothing about the person or the answers). Going back to the form after the thank-you page
+#: shows "already sent" with a link to a new, empty form; the link carries the marker, which
+#: changes with every response, so going back to that form after sending it says the same.
+SENT_COOKIE = "inviato"
 #: submissions per minute to one round that raise an alert to its operators
 BURST_LIMIT = "30/minute"
 
@@ -81,6 +89,12 @@ def with_answered_round(cookie_value: str | None, round_id: int) -> str:
     """Return the cookie value with *round_id* added (the last 50 rounds are kept)."""
     rounds = [r for r in (cookie_value or "").split(".") if r.isdigit() and r != str(round_id)]
     return ".".join((rounds + [str(round_id)])[-50:])
+
+
+def sent_marker(current: str | None, stored_now: bool) -> str:
+    """Return the :data:`SENT_COOKIE` value after a submission: new when a response was stored,
+    the current one for a retry of a response already stored."""
+    return current if current and not stored_now else secrets.token_urlsafe(9)
 
 
 logger = logging.getLogger(__name__)

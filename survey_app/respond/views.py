@@ -229,6 +229,11 @@ def form(token: str):
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability)
     language = content_language(round_.questionnaire_version.questionnaire)
+    sent = request.cookies.get(antibot.SENT_COOKIE)
+    if sent and request.args.get("nuovo") != sent:
+        # this browser sent a questionnaire through this link, and this is not the new one it
+        # asked for: most likely the form again after "back", which the browser may fill in
+        return _thanks_page(round_, token, already_sent=True)
     questionnaire_form = build_round_form(round_, language)
     issue_form_identity(questionnaire_form)
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
@@ -254,18 +259,34 @@ def submit(token: str):
                             status=result.http_status)
     if result.status == "conflict":
         return render_template("respond/conflict.html", round=round_, token=token,
-                               questionnaire=round_.questionnaire_version.questionnaire, language=language), 409
+                               questionnaire=round_.questionnaire_version.questionnaire, language=language,
+                               new_form_url=_new_form_url(token)), 409
     session.pop(PANEL_CODE_SESSION_KEY, None)
     if result.status == "stored":
         _watch_for_bursts(round_)
     response = redirect(url_for("respond.thanks", token=token), code=303)
+    cookie = {"max_age": 365 * 24 * 3600, "httponly": True, "samesite": "Lax",
+              "secure": current_app.config.get("SESSION_COOKIE_SECURE", False)}
     response.set_cookie(
         antibot.ANSWERED_COOKIE,
-        antibot.with_answered_round(request.cookies.get(antibot.ANSWERED_COOKIE), round_.id),
-        max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-    )
+        antibot.with_answered_round(request.cookies.get(antibot.ANSWERED_COOKIE), round_.id), **cookie)
+    response.set_cookie(
+        antibot.SENT_COOKIE,
+        antibot.sent_marker(request.cookies.get(antibot.SENT_COOKIE), result.status == "stored"),
+        path=url_for("respond.landing", token=token), **cookie)
     return response
+
+
+def _new_form_url(token: str) -> str:
+    """Return the address of a new, empty form for another person, past the "already sent" page."""
+    return url_for("respond.form", token=token, nuovo=request.cookies.get(antibot.SENT_COOKIE))
+
+
+def _thanks_page(round_: Round, token: str, *, already_sent: bool = False):
+    questionnaire = round_.questionnaire_version.questionnaire
+    return render_template("respond/thanks.html", round=round_, token=token, questionnaire=questionnaire,
+                           language=content_language(questionnaire), already_sent=already_sent,
+                           new_form_url=_new_form_url(token))
 
 
 def _watch_for_bursts(round_: Round) -> None:
@@ -281,9 +302,7 @@ def _watch_for_bursts(round_: Round) -> None:
 def thanks(token: str):
     """Thank the respondent; reached only by the redirect after a successful commit."""
     round_, _point = _resolve_or_404(token)
-    questionnaire = round_.questionnaire_version.questionnaire
-    return render_template("respond/thanks.html", round=round_, token=token, questionnaire=questionnaire,
-                           language=content_language(questionnaire))
+    return _thanks_page(round_, token)
 
 
 @bp.get("/c/<code>")
