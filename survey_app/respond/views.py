@@ -7,6 +7,7 @@ database unavailable), so nothing typed is ever lost.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import (
@@ -33,6 +34,7 @@ from survey_app.forms.questionnaire import (
     new_submission_id,
     submission_from_form,
     unexpected_fields,
+    unreadable_fields,
 )
 from survey_app.i18n import content_language
 from survey_app.limits import limiter
@@ -96,10 +98,13 @@ def issue_form_identity(form) -> None:
 
 
 def process_submission(round_: Round, form, *, language: str, channel: str,
-                       point: DistributionPoint | None = None) -> SubmissionResult:
+                       point: DistributionPoint | None = None, unreadable: Collection[str] = ()) -> SubmissionResult:
     """Validate *form* (already bound to the posted data) and store it once.
 
     Shared by the respondents' form and the operators' paper and assisted entry.
+
+    :param unreadable: names of fields whose values were not valid UTF-8 as sent (see
+        :func:`~survey_app.forms.questionnaire.unreadable_fields`): refused, with a message.
     """
     questionnaire = round_.questionnaire_version.questionnaire
     stamp = antibot.read_stamp(current_app.config["SECRET_KEY"], form.started.data,
@@ -123,7 +128,13 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
         return SubmissionResult("invalid", _(
             "Hai risposto molto in fretta. Controlla che le risposte siano quelle che volevi, "
             "poi premi di nuovo «Invia le risposte»."), 400)
-    if not form.validate():
+    valid = form.validate()
+    for name in unreadable:
+        if name in form:
+            form[name].errors.append(_("Questo testo contiene caratteri che non riusciamo a leggere: "
+                                       "correggilo e invia di nuovo."))
+            valid = False
+    if not valid:
         if set(form.errors) == {"csrf_token"}:
             # expired or missing session: keep the answers, issue a fresh token, ask to resend
             return SubmissionResult("invalid", _expired_page_notice(), 400)
@@ -250,10 +261,12 @@ def submit(token: str):
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability, status=409)
     language = content_language(round_.questionnaire_version.questionnaire)
+    raw_body = request.get_data(cache=True)  # kept: the form is parsed from it next
     questionnaire_form = build_round_form(round_, language, formdata=request.form)
     if problems := unexpected_fields(request.form, questionnaire_form):
         return render_template("core/error.html", code=400, problems=problems), 400
-    result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point)
+    result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point,
+                                unreadable=unreadable_fields(raw_body, request.mimetype, request.form))
     if result.status in ("invalid", "unavailable"):
         return _render_form(round_, token, questionnaire_form, language, notice=result.notice,
                             status=result.http_status)
