@@ -340,3 +340,100 @@ def test_oversized_ids_in_addresses_are_not_found(as_role):
     for path in ("/gestione/rilevazioni/99999999999999999999", "/gestione/rilevazioni/99999999999999999999/inserimento",
                  "/gestione/punti/99999999999999999999/manifesto", "/risultati/rilevazioni/99999999999999999999"):
         assert admin.get(path).status_code == 404, path
+
+
+def test_guessing_from_an_address_never_refuses_its_submissions_nor_their_thanks(app, make_round):
+    """30 bad links from a venue's shared address used to refuse everyone on it, submissions included."""
+    round_ = make_round()
+    person = Respondent(app.test_client())  # same address as the guesser (all test clients are)
+    form = person.load_form(round_.token)
+    guesser = app.test_client()
+    assert {guesser.get(f"/r/{secrets.token_urlsafe(16)}").status_code for _ in range(31)} == {404, 429}
+    response = person.submit(round_.token, form.answers("4"))
+    assert response.status_code == 303
+    assert person.client.get(response.headers["Location"]).status_code == 200
+    assert stored(app) == 1
+    # the guesser's own page after a "submission" is still refused: the exemption is the sender's
+    assert guesser.get(f"/r/{round_.token}/grazie").status_code == 429
+
+
+def _breaking_the_database(app):
+    """Make every statement fail as when the database server is gone (a context manager)."""
+    import contextlib
+
+    from sqlalchemy import event
+
+    engine = app.extensions["survey_db"]["engine"]
+
+    def down(*_args, **_kwargs):
+        raise engine.dialect.loaded_dbapi.OperationalError("the database is unreachable")
+
+    @contextlib.contextmanager
+    def broken():
+        event.listen(engine, "before_cursor_execute", down)
+        try:
+            yield
+        finally:
+            event.remove(engine, "before_cursor_execute", down)
+
+    return broken()
+
+
+def _answers_shown(html: str, answers: dict) -> bool:
+    soup = BeautifulSoup(html, "html.parser")
+    return all(soup.find("input", attrs={"name": name, "value": value}).has_attr("checked")
+               for name, value in answers.items())
+
+
+def test_full_database_outage_shows_the_form_with_every_answer(app, respondent, make_round):
+    """Without JavaScript: the round lookup itself fails; the form comes back from what this
+    process kept of it, with every answer, and the same page sent later is stored once."""
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("4", q_access_easy="2", role="carer", comment="Grazie a tutti")
+    with _breaking_the_database(app):
+        response = respondent.submit(round_.token, data)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert "Non sono andate perse" in html
+    assert _answers_shown(html, {"q_access_easy": "2", "q_staff_listen": "4", "role": "carer"})
+    assert "Grazie a tutti" in html
+    again = parse_form(html)
+    assert again.submission_id == form.submission_id and again.started == form.started
+    assert stored(app) == 0
+    assert respondent.submit(round_.token, {**data, "csrf_token": again.csrf_token}).status_code == 303
+    assert stored(app) == 1
+
+
+def test_outage_in_a_process_that_never_showed_the_form_still_keeps_every_answer(app, respondent, make_round):
+    from survey_app.respond import round_form
+
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("4", q_access_easy="2", comment="<b>ciao</b>")
+    round_form._BY_LINK._values.clear()  # as in another worker, or after a restart
+    with _breaking_the_database(app):
+        response = respondent.submit(round_.token, data)
+    assert response.status_code == 503
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    resend = soup.find("form")
+    assert resend["action"] == f"/r/{round_.token}/questionario"
+    kept = {field["name"]: field["value"] for field in resend.find_all("input", type="hidden")}
+    assert kept == data
+    assert respondent.submit(round_.token, kept).status_code == 303
+    assert stored(app) == 1
+
+
+def test_a_submission_over_the_rate_limit_comes_back_with_every_answer(app, respondent, make_round):
+    app.config["SUBMIT_RATE_LIMIT"] = "2 per minute"
+    round_ = make_round()
+    others = [Respondent(app.test_client()) for _ in range(2)]
+    for other in others:
+        assert other.submit(round_.token, other.load_form(round_.token).answers("3")).status_code == 303
+    form = respondent.load_form(round_.token)
+    response = respondent.submit(round_.token, form.answers("4", q_access_easy="2"))
+    assert response.status_code == 429 and response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert "Non sono andate perse" in html and _answers_shown(html, {"q_access_easy": "2", "q_staff_listen": "4"})
+    assert parse_form(html).submission_id == form.submission_id
+    assert stored(app) == 2

@@ -8,6 +8,7 @@ database unavailable), so nothing typed is ever lost.
 from __future__ import annotations
 
 from collections.abc import Collection
+import contextlib
 from dataclasses import dataclass
 
 from flask import (
@@ -26,10 +27,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from survey_app import audit
+from survey_app import audit, core
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import (
-    build_questionnaire_form,
     is_submission_id,
     new_submission_id,
     submission_from_form,
@@ -43,7 +43,8 @@ from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usab
 from survey_app.respond import antibot
 from survey_app.respond.rendering import fresh_form_page, fresh_questions_html, is_pristine
 from survey_app.respond.submission import SubmissionOutcome, record_submission
-from survey_app.rounds.queries import comune_choices, resolve_public_token
+from survey_app.respond.round_form import RoundForm, last_round_form, round_form
+from survey_app.rounds.queries import resolve_public_token
 
 bp = Blueprint("respond", __name__)
 
@@ -51,8 +52,6 @@ bp = Blueprint("respond", __name__)
 RETRY_AFTER_SECONDS = 30
 #: where a card's QR code puts the panel code until the form is rendered
 PANEL_CODE_SESSION_KEY = "panel_code"
-#: generous: a whole audience may share one venue's Wi-Fi address
-SUBMIT_LIMIT = "120 per minute"
 #: links that do not exist: a person mistypes a few, a guesser tries thousands
 UNKNOWN_LINK_LIMIT = "30 per minute"
 
@@ -61,7 +60,21 @@ def _is_not_found(response) -> bool:
     return response.status_code == 404
 
 
+def _sent_through_this_link() -> bool:
+    return bool(request.cookies.get(antibot.SENT_COOKIE))
+
+
+def _submit_limit() -> str:
+    # generous (SUBMIT_RATE_LIMIT): a whole audience may share one venue's Wi-Fi address
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+#: Unknown links are counted by address, apart from submissions: an address past the limit is
+#: refused the public pages for a while, but never a submission (only the generous submission
+#: limit counts those) nor the thank-you page of the browser that has just sent one.
 guess_limit = limiter.shared_limit(UNKNOWN_LINK_LIMIT, scope="unknown-links", deduct_when=_is_not_found)
+guess_limit_unless_sent = limiter.shared_limit(UNKNOWN_LINK_LIMIT, scope="unknown-links",
+                                               deduct_when=_is_not_found, exempt_when=_sent_through_this_link)
 
 
 def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
@@ -71,15 +84,13 @@ def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
     return round_, point
 
 
-def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False):
-    """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code."""
-    questionnaire = round_.questionnaire_version.questionnaire
-    comuni = comune_choices(get_session(), round_)
-    return build_questionnaire_form(
-        questionnaire, language, comuni, ask_comune=round_.comune_id is None,
-        ask_service=round_.service is None, ask_panel_code=round_.is_panel, ask_channel=ask_channel,
-        formdata=formdata,
-    )
+def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False,
+                     link: str | None = None):
+    """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code.
+
+    :param link: the public link it is shown through, to keep its make-up for an outage.
+    """
+    return round_form(get_session(), round_, link).build(language, formdata, ask_channel=ask_channel)
 
 
 @dataclass
@@ -185,14 +196,18 @@ def _took_long_enough(stamp: antibot.FormStamp, item_count: int) -> bool:
     return minimum <= 0 or stamp.age() >= minimum
 
 
-def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
+def _render_form(round_: Round | RoundForm, token: str, form, language: str, *, notice: str | None = None,
                  status: int = 200):
-    already_answered = str(round_.id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
-    questionnaire = round_.questionnaire_version.questionnaire
+    """Render the form page; from a :class:`RoundForm` when the database cannot be read."""
+    if isinstance(round_, RoundForm):
+        round_id, questionnaire = round_.round_id, round_.questionnaire
+    else:
+        round_id, questionnaire = round_.id, round_.questionnaire_version.questionnaire
+    already_answered = str(round_id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
 
     def render() -> str:
         return render_template(
-            "respond/form.html", round=round_, token=token, questionnaire=questionnaire, form=form,
+            "respond/form.html", token=token, questionnaire=questionnaire, form=form,
             language=language, notice=notice, already_answered=already_answered,
             pristine_questions=fresh_questions_html(form, questionnaire, language),
         )
@@ -207,8 +222,52 @@ def _render_form(round_: Round, token: str, form, language: str, *, notice: str 
     else:
         page = render()
     response = make_response(page, status)
-    if status == 503:
+    if status in (429, 503):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(error):
+    """A submission the database could not take at all (not even to find its round): shown back."""
+    if request.endpoint == "respond.submit":
+        with contextlib.suppress(Exception):  # the session may be as broken as the database
+            get_session().rollback()
+        return _refused_submission(503, _unavailable_notice(), database_down=True)
+    return core.database_unavailable(error)
+
+
+@bp.errorhandler(429)
+def _too_many_requests(error):
+    """A submission refused by a rate limit: shown back with its answers, to send a little later."""
+    if request.endpoint == "respond.submit":
+        return _refused_submission(429, _(
+            "In questo momento arrivano troppe risposte dalla tua rete. Non sono andate perse: "
+            "sono ancora qui. Riprova tra un minuto."))
+    return core.too_many_requests(error)
+
+
+def _refused_submission(status: int, notice: str, *, database_down: bool = False):
+    """Answer a submission that could not be taken with its form and every answer in it.
+
+    The form is rebuilt from the copy this process kept of the link's form, or from the
+    database when it can be read; failing both, every posted field goes back in a page
+    whose one button sends them again, so nothing is lost even then.
+    """
+    token = request.view_args.get("token", "") if request.view_args else ""
+    found = last_round_form(token)
+    if found is None and not database_down:
+        with contextlib.suppress(DBAPIError):
+            round_, _point = resolve_public_token(get_session(), token)
+            found = round_form(get_session(), round_, token) if round_ is not None else None
+    if found is None:
+        response = make_response(render_template(
+            "respond/resend.html", notice=notice, fields=list(request.form.items(multi=True))), status)
+    else:
+        language = content_language(found.questionnaire)
+        response = _render_form(found, token, found.build(language, formdata=request.form), language,
+                                notice=notice, status=status)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -245,7 +304,7 @@ def form(token: str):
         # this browser sent a questionnaire through this link, and this is not the new one it
         # asked for: most likely the form again after "back", which the browser may fill in
         return _thanks_page(round_, token, already_sent=True)
-    questionnaire_form = build_round_form(round_, language)
+    questionnaire_form = build_round_form(round_, language, link=token)
     issue_form_identity(questionnaire_form)
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
         questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
@@ -253,8 +312,7 @@ def form(token: str):
 
 
 @bp.post("/r/<token>/questionario")
-@guess_limit
-@limiter.limit(SUBMIT_LIMIT)
+@limiter.limit(_submit_limit)
 def submit(token: str):
     """Validate and store a submission; re-render it with every answer when it cannot be stored."""
     round_, point = _resolve_or_404(token)
@@ -262,7 +320,7 @@ def submit(token: str):
         return _unavailable(round_, availability, status=409)
     language = content_language(round_.questionnaire_version.questionnaire)
     raw_body = request.get_data(cache=True)  # kept: the form is parsed from it next
-    questionnaire_form = build_round_form(round_, language, formdata=request.form)
+    questionnaire_form = build_round_form(round_, language, formdata=request.form, link=token)
     if problems := unexpected_fields(request.form, questionnaire_form):
         return render_template("core/error.html", code=400, problems=problems), 400
     result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point,
@@ -311,7 +369,7 @@ def _watch_for_bursts(round_: Round) -> None:
 
 
 @bp.get("/r/<token>/grazie")
-@guess_limit
+@guess_limit_unless_sent
 def thanks(token: str):
     """Thank the respondent; reached only by the redirect after a successful commit."""
     round_, _point = _resolve_or_404(token)

@@ -144,7 +144,8 @@
     fetch(form.action, options)
       .then(function (response) {
         clearTimeout(timer);
-        if (response.status === 503) { throw new Error("unavailable"); }
+        // busy or unreachable database, or too many answers from this network: try again later
+        if (response.status === 503 || response.status === 429) { throw new Error("unavailable"); }
         if (response.ok && response.redirected) {
           sent = true;
           window.location.assign(response.url);
