@@ -437,3 +437,15 @@ def test_a_submission_over_the_rate_limit_comes_back_with_every_answer(app, resp
     assert "Non sono andate perse" in html and _answers_shown(html, {"q_access_easy": "2", "q_staff_listen": "4"})
     assert parse_form(html).submission_id == form.submission_id
     assert stored(app) == 2
+
+
+def test_shared_css_never_breaks_words_anywhere():
+    """Prose wraps at word boundaries or hyphenates (Italian), on respondent and staff pages alike."""
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).parents[1] / "survey_app" / "static" / "survey.css").read_text(encoding="utf-8")
+    rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    assert not re.search(r"overflow-wrap\s*:\s*anywhere|word-break\s*:\s*break-(all|word)", rules)
+    body = re.search(r"(?:^|})\s*body\s*{([^}]*)}", rules).group(1)
+    assert re.search(r"(?<!-)hyphens\s*:\s*auto", body) and re.search(r"overflow-wrap\s*:\s*break-word", body)
