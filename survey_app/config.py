@@ -119,6 +119,12 @@ DEFAULTS = {
     "MAX_FORM_PARTS": 500,
     # a person needs at least this long (and a second per statement) to answer; 0 disables the check
     "MIN_COMPLETION_SECONDS": 5,
+    # a rendered form is good for one response until then (a slow person may take hours; an
+    # expired form is shown again with its answers and a new stamp, never thrown away)
+    "FORM_MAX_AGE_SECONDS": 24 * 3600,
+    # questionnaires sent from one address: generous, as a whole audience may share a venue's
+    # Wi-Fi (a refused one is shown back with its answers)
+    "SUBMIT_RATE_LIMIT": "120 per minute",
     # respondents may take their time; an expired token never loses answers (the form is
     # re-rendered), so this only bounds how long a token can be replayed
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -9,8 +9,7 @@ from flask_login import current_user
 from survey_app import audit
 from survey_app.accounts.permissions import permission_required, round_in_scope
 from survey_app.db import get_session
-from survey_app.forms.questionnaire import new_submission_id
-from survey_app.respond.views import build_round_form, process_submission
+from survey_app.respond.views import build_round_form, issue_form_identity, process_submission
 
 bp = Blueprint("entry", __name__, url_prefix="/gestione")
 
@@ -39,7 +38,7 @@ def enter(round_id: int):
         notice = result.notice or _("Questo invio era già stato salvato con risposte diverse.")
     else:
         form = build_round_form(round_, "it", ask_channel=True)
-        form.submission_id.data = new_submission_id()
+        issue_form_identity(form)
         notice, status = (_closed_notice() if closed else None), 200
     return render_template("respond/entry.html", round=round_, questionnaire=questionnaire, form=form,
                            language="it", notice=notice), status

@@ -115,14 +115,24 @@ def record_submission(session: Session, round_id: int, submission: Submission) -
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = session.scalar(
-            select(Response).where(Response.submission_id == submission.submission_id)
-        )
-        if existing is None:
+        outcome = stored_outcome(session, round_id, submission)
+        if outcome is None:
             if submission.panel_code_id is not None:
                 # another submission with this code won the race for the round
                 return SubmissionOutcome("panel_code_used", None)
             raise
-        same = existing.round_id == round_id and existing.payload_hash == columns["payload_hash"]
-        return SubmissionOutcome("duplicate" if same else "conflict", existing.id)
+        return outcome
     return SubmissionOutcome("stored", response_id)
+
+
+def stored_outcome(session: Session, round_id: int, submission: Submission) -> SubmissionOutcome | None:
+    """Return what storing *submission* again would give: ``duplicate`` or ``conflict``, or
+    ``None`` when nothing is stored under its submission id."""
+    existing = session.execute(
+        select(Response.id, Response.round_id, Response.payload_hash)
+        .where(Response.submission_id == submission.submission_id)
+    ).first()
+    if existing is None:
+        return None
+    same = existing.round_id == round_id and existing.payload_hash == submission.payload_hash()
+    return SubmissionOutcome("duplicate" if same else "conflict", existing.id)
