@@ -25,6 +25,10 @@ from survey_app.respond.submission import Submission
 
 #: the form value of "non so / non applicabile"
 DONT_KNOW = "na"
+#: the form value of an item left blank on a paper questionnaire (offered to operators only)
+NOT_ANSWERED = "blank"
+#: its label: a choice of the operator's, never of the respondent's
+NOT_ANSWERED_LABEL = _l("Nessuna risposta (lasciato in bianco)")
 ROLE_LABELS = {
     "beneficiary": _l("Persona che usa il servizio"),
     "carer": _l("Familiare o persona che assiste (caregiver)"),
@@ -151,6 +155,9 @@ def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple,
                    enumerate(item.scale.labels, start=1)]
         if item.scale.dont_know:
             choices.append(SelectChoice(DONT_KNOW, localized(item.scale.dont_know, language)))
+        if ask_channel:
+            # typed from paper: an empty box is recorded as such, never as "non so"
+            choices.append(SelectChoice(NOT_ANSWERED, NOT_ANSWERED_LABEL))
         required = InputRequired(message=_l("Scegli una risposta.")) if item.required else _not_chosen()
         setattr(GeneratedForm, item_field_name(item.id),
                 RadioField(localized(item.text, language), choices=choices, validators=[required]))
@@ -253,10 +260,12 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
     :param service: the round's service when the form did not ask for it.
     """
     answers: dict[str, int | None] = {}
+    not_answered = []
     for item in questionnaire.items:
         raw = form[item_field_name(item.id)].data
-        if raw in (None, ""):
-            continue  # an optional item left blank: no answer row at all
+        if raw in (None, "", NOT_ANSWERED):
+            not_answered.append(item.id)  # skipped online (optional items only) or blank on paper
+            continue
         answers[item.id] = None if raw == DONT_KNOW else int(raw)
     if "comune" in form and form.comune.data:
         comune_id = int(form.comune.data)
@@ -269,6 +278,7 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
     return Submission(
         submission_id=form.submission_id.data,
         answers=answers,
+        not_answered=tuple(not_answered),
         comune_id=comune_id,
         service=service,
         role=role,

@@ -64,7 +64,7 @@ def clean(value):
 
 
 #: columns that count people: whole numbers even when pandas stored them as floats
-COUNT_COLUMNS = {"n", "missing", "excluded", "n_used", "n_items", "n_before", "n_after",
+COUNT_COLUMNS = {"n", "missing", "dont_know", "not_answered", "excluded", "n_used", "n_items", "n_before", "n_after",
                  "n_improved", "n_same", "n_worsened"}
 
 
@@ -194,7 +194,7 @@ def filter_publication(tables: JointBreakdowns, column: str,
     return publication
 
 
-ITEM_VALUES = ("n", "missing", "median", "q1", "q3", "mean", "sd", "score", "top_box_share",
+ITEM_VALUES = ("n", "missing", "dont_know", "not_answered", "median", "q1", "q3", "mean", "sd", "score", "top_box_share",
                "top_box_low", "top_box_high")
 
 

@@ -112,7 +112,7 @@ def test_data_sheet_rows_written_as_xml_read_back_exactly():
     assert second[header.index("commento")] == odd
     assert first[header.index("data")] == "2023-10-04"
     assert first[header.index("q_1")] == 5 and second[header.index("q_1")] == 2
-    assert first[header.index("comune_2")] is None  # "non so" is empty in a spreadsheet
+    assert first[header.index("comune_2")] == "NS"  # "non so": text, which averages skip
     assert second[header.index("servizio")] == "SAD"
     assert book["dati"].freeze_panes == "A2"
     empty = Dataset(data.responses.iloc[:0], data.answers.iloc[:0], data.questionnaires)
