@@ -148,7 +148,8 @@ def test_comparison_workbook(app, as_role, make_round, fill):
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert "confronti" in book.sheetnames
     assert book["dati"].max_row == 1 + 13
-    tests = [c.value for c in book["confronti"]["E"]][1:]
+    tests = [c.value for c in book["confronti"]["G"]][1:]  # "codice test"
+    assert book["confronti"]["G1"].value == "codice test"
     assert "mann_whitney" in tests
     event = _events(app, "export.xlsx")[-1]
     assert event.detail["compared_with"] == before.id
