@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from survey_app.db import get_session
 from survey_app.exports.dataset import DONT_KNOW_CODE
-from survey_app.models import AuditEvent
+from survey_app.models import AuditEvent, Response
 
 from .conftest import FORMULA
 
@@ -172,3 +172,22 @@ def test_cli_export_writes_the_same_files_and_logs(app, runner, filled_round, tm
     bad = runner.invoke(args=["results", "export", "999", "--format", "csv", "--output",
                               str(tmp_path / "x.csv")])
     assert bad.exit_code != 0
+
+
+def test_downloads_declare_the_charset_once_and_rows_are_not_in_submission_order(
+        app, as_role, filled_round):
+    client = as_role("evaluator")
+    for name in DOWNLOADS:
+        content_type = client.get(f"/risultati/rilevazioni/{filled_round}/{name}").content_type
+        assert content_type.count("charset") <= 1, (name, content_type)
+        if name.endswith(".csv"):
+            assert content_type == "text/csv; charset=utf-8"
+    wide = client.get(f"/risultati/rilevazioni/{filled_round}/risposte-virgola.csv").data
+    ids = [line.split(b",")[0] for line in wide.splitlines()[1:]]
+    with app.app_context():
+        stored = [str(i).encode() for i in get_session().scalars(
+            sa.select(Response.id).where(Response.round_id == filled_round))]
+    assert len(ids) == 8 and not set(ids) & set(stored)  # pseudonymous, not the row ids
+    assert ids == sorted(ids)  # the order of the pseudonyms, not of submission
+    again = client.get(f"/risultati/rilevazioni/{filled_round}/risposte-virgola.csv").data
+    assert [line.split(b",")[0] for line in again.splitlines()[1:]] == ids  # stable
