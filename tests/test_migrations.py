@@ -58,3 +58,22 @@ def test_0007_keeps_every_answer_and_every_stored_non_so_stays_non_so(tmp_path):
         with pytest.raises(sqlite3.IntegrityError):  # the constraints of the rebuilt table are kept
             connection.execute("INSERT INTO answers (response_id, item_id, value) VALUES (2, 'q5', 9)")
     upgrade_database(url, "head")
+
+
+def test_0008_adds_set_asides_and_keeps_every_response_in_the_analysis(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url, previous_head("0008_set_aside"))
+    with raw(path) as connection:
+        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
+                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+        connection.executemany("INSERT INTO answers (response_id, item_id, value) VALUES (?, ?, ?)", ANSWERS)
+    upgrade_database(url, "0008_set_aside")
+    with raw(path) as connection:
+        assert connection.execute("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, "
+                                  "language FROM responses ORDER BY id").fetchall() == RESPONSES
+        assert connection.execute("SELECT count(*) FROM answers").fetchone() == (len(ANSWERS),)
+        assert connection.execute("SELECT count(*) FROM set_asides").fetchone() == (0,)  # nothing set aside
+        with pytest.raises(sqlite3.IntegrityError):  # a set-aside covers a window, a point or both
+            connection.execute("INSERT INTO set_asides (round_id, reason, created_by, created_at) "
+                               "VALUES (7, 'x', 'a', '2026-05-04 10:00:00')")
