@@ -60,20 +60,36 @@ def test_0007_keeps_every_answer_and_every_stored_non_so_stays_non_so(tmp_path):
     upgrade_database(url, "head")
 
 
-def test_0008_adds_set_asides_and_keeps_every_response_in_the_analysis(tmp_path):
+def every_row(connection) -> dict[str, list[tuple]]:
+    """Return every row of every table but Alembic's, in a stable order."""
+    tables = [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name != 'alembic_version' ORDER BY name")]
+    return {table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables}
+
+
+def test_0009_setaside_adds_its_table_and_changes_no_stored_row(tmp_path):
     path = tmp_path / "old.sqlite3"
     url = f"sqlite:///{path}"
-    upgrade_database(url, previous_head("0008_set_aside"))
+    assert previous_head("0009_setaside") == "0007_missing"
+    upgrade_database(url, "0007_missing")
     with raw(path) as connection:
         connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
                                "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
-        connection.executemany("INSERT INTO answers (response_id, item_id, value) VALUES (?, ?, ?)", ANSWERS)
-    upgrade_database(url, "0008_set_aside")
+        connection.executemany("INSERT INTO answers (response_id, item_id, value, not_answered) VALUES (?, ?, ?, ?)",
+                               [(*answer, 0) for answer in ANSWERS] + [(2, "q3", None, 1)])
+        before = every_row(connection)
+    assert len(before["responses"]) == 2 and len(before["answers"]) == 6
+    upgrade_database(url, "0009_setaside")
     with raw(path) as connection:
-        assert connection.execute("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, "
-                                  "language FROM responses ORDER BY id").fetchall() == RESPONSES
-        assert connection.execute("SELECT count(*) FROM answers").fetchone() == (len(ANSWERS),)
-        assert connection.execute("SELECT count(*) FROM set_asides").fetchone() == (0,)  # nothing set aside
+        after = every_row(connection)
+        assert after.pop("set_asides") == []  # nothing is set aside by the upgrade
+        assert after == before  # every other table: the same rows, unchanged
         with pytest.raises(sqlite3.IntegrityError):  # a set-aside covers a window, a point or both
             connection.execute("INSERT INTO set_asides (round_id, reason, created_by, created_at) "
                                "VALUES (7, 'x', 'a', '2026-05-04 10:00:00')")
+        with pytest.raises(sqlite3.IntegrityError):  # a window ends after it starts
+            connection.execute("INSERT INTO set_asides (round_id, window_start, window_end, reason, created_by, "
+                               "created_at) VALUES (7, '2026-05-04 11:00:00', '2026-05-04 10:00:00', 'x', 'a', "
+                               "'2026-05-04 12:00:00')")
+    upgrade_database(url, "head")

@@ -1,15 +1,15 @@
 """responses set aside from the analysis
 
-Revision ID: 0008_set_aside
+Revision ID: 0009_setaside
 Revises: 0007_missing
-Create Date: 2026-12-03 09:30:00
+Create Date: 2026-12-03 17:30:00
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_set_aside'
+revision = '0009_setaside'
 down_revision = '0007_missing'
 branch_labels = None
 depends_on = None
