@@ -68,6 +68,22 @@ def round_set_asides(session: Session, round_: Round) -> list[ListedSetAside]:
     return [ListedSetAside(set_aside, n) for set_aside, n in rows]
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What the round's page says of bursts and set-asides."""
+
+    alerts: list[datetime]
+    left_out: int
+    active: list[ListedSetAside]
+
+
+def overview(session: Session, round_: Round) -> Overview:
+    """Return the round's latest burst alerts, how many responses the analysis leaves out,
+    and the active set-asides (with why): three small queries."""
+    return Overview(alerts=burst_alerts(session, round_)[:3], left_out=set_aside_count(session, round_),
+                    active=[item for item in round_set_asides(session, round_) if item.set_aside.active])
+
+
 def set_aside_count(session: Session, round_: Round) -> int:
     """Return how many of the round's responses the analysis leaves out now."""
     return session.scalar(select(func.count(Response.id))

@@ -45,7 +45,7 @@ def _page(round_, form, status=200):
 
 
 @bp.get("/rilevazioni/<int:round_id>/messe-da-parte")
-@permission_required("rounds.view")
+@permission_required("rounds.manage")
 def page(round_id: int):
     """The round's burst alerts, busiest hours and set-asides, with the form to add one."""
     round_ = round_in_scope(round_id)
