@@ -31,3 +31,8 @@ def last_local_day(closes_at: datetime | None) -> date | None:
     if closes_at is None:
         return None
     return (to_local(closes_at) - timedelta(microseconds=1)).date()
+
+
+def local_to_utc(naive_local: datetime) -> datetime:
+    """Return the naive UTC instant of a time typed in the district's time zone."""
+    return naive_local.replace(tzinfo=DISTRICT_TIME_ZONE).astimezone(UTC).replace(tzinfo=None)

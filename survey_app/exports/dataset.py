@@ -62,6 +62,9 @@ SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", 
 #: columns of the responses table a :class:`Dataset` needs (``comment`` may be all missing)
 RESPONSE_COLUMNS = ("response_id", "round_id", "submitted_hour", "comune", "service", "role",
                     "channel", "language", "point", "panel_key", "comment")
+#: optional column: true for a response an operator set aside from the analysis (written
+#: as the variable ``messa_da_parte`` when present: raw files keep those responses, marked)
+SET_ASIDE_COLUMN = "set_aside"
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,8 @@ CONTEXT_VARIABLES = (
     ("punto", "point", "Punto di distribuzione (link o QR usato)", "string"),
     ("id_tessera", "panel_key", ("Chiave di abbinamento tra rilevazioni con tessera "
                                  "(non è il codice della tessera)"), "string"),
+    ("messa_da_parte", SET_ASIDE_COLUMN, ("Messa da parte dall'analisi da un operatore, per esempio "
+                                          "un afflusso sospetto (1 = sì, 0 = no)"), "numeric"),
 )
 COMMENT_VARIABLE = ("commento", "comment", "Commento libero (non revisionato)", "string")
 
@@ -240,6 +245,8 @@ def variables(data: Dataset) -> list[Variable]:
     code_maps = data.code_maps()
     result = []
     for name, source, label, kind in CONTEXT_VARIABLES:
+        if source == SET_ASIDE_COLUMN and source not in data.responses.columns:
+            continue
         values = {}
         if kind == "coded":
             texts = data.value_text(source)

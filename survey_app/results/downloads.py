@@ -82,7 +82,7 @@ def dataset(session: Session, round_ids: list[int]) -> Dataset:
     """Load the raw responses (comments included) of *round_ids*; the last round's version first."""
     from survey_app.exports.dataset import Dataset, pseudonymised
 
-    loaded = load_rounds(session, round_ids, comments=True)
+    loaded = load_rounds(session, round_ids, comments=True, set_aside="mark")  # raw: kept, marked
     latest = loaded.rounds[-1]
     versions = []
     for round_ in reversed(loaded.rounds):

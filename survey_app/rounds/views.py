@@ -47,6 +47,7 @@ from survey_app.rounds.operations import (
     set_status,
 )
 from survey_app.rounds.queries import public_url, round_summaries
+from survey_app.set_asides.queries import overview as set_aside_overview
 
 bp = Blueprint("manage", __name__, url_prefix="/gestione")
 
@@ -130,6 +131,7 @@ def round_detail(round_id: int):
         point_urls={p.id: public_url(base, p) for p in round_.points},
         status_changes=STATUS_CHANGES.get(round_.status, ()) if can(current_user, "rounds.manage") else (),
         status_form=StatusForm(), point_form=PointForm(), panel_form=PanelCodesForm(),
+        set_asides=set_aside_overview(db, round_),
     )
 
 
