@@ -25,7 +25,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from openpyxl import Workbook
@@ -93,17 +93,23 @@ def workbook(sheets: list[Sheet]) -> bytes:
         worksheet.append(header)
         formats = [sheet.formats.get(str(title), DECIMALS_FORMAT) for title in sheet.header]
         for row in rows:
-            worksheet.append([_cell(worksheet, value, fmt) for value, fmt in zip(row, formats + [DECIMALS_FORMAT] * (len(row) - len(formats)))])
-        if sheet.frame is not None and len(sheet.frame):
-            # the first row through openpyxl registers the date style the fast path reuses
-            first = sheet.frame.iloc[0].tolist()
-            worksheet.append([_cell(worksheet, value, fmt) for value, fmt in zip(first, formats)])
-            date_styles[number] = [j for j, value in enumerate(first) if isinstance(value, date)]
+            formats += [DECIMALS_FORMAT] * (len(row) - len(formats))
+            worksheet.append([_cell(worksheet, value, fmt) for value, fmt in zip(row, formats)])
+        if sheet.frame is not None:
+            date_styles[number] = {fmt: _style_id(worksheet, fmt)
+                                   for fmt in (DATE_FORMAT, DATETIME_FORMAT)}
     out = io.BytesIO()
     book.save(out)
-    framed = {f"xl/worksheets/sheet{i}.xml": (s.frame, date_styles.get(i, []))
-              for i, s in enumerate(sheets, start=1) if s.frame is not None and len(s.frame)}
+    framed = {f"xl/worksheets/sheet{i}.xml": (s.frame, date_styles[i])
+              for i, s in enumerate(sheets, start=1) if s.frame is not None}
     return _with_rows(out.getvalue(), framed) if framed else out.getvalue()
+
+
+def _style_id(worksheet, number_format: str) -> str:
+    """Register *number_format* in the workbook's styles; return the id its cells use."""
+    cell = WriteOnlyCell(worksheet)
+    cell.number_format = number_format
+    return str(cell.style_id)
 
 
 def _letters(count: int) -> list[str]:
@@ -140,10 +146,10 @@ def _cell(worksheet, value, number_format: str = DECIMALS_FORMAT):
     return value
 
 
-def _with_rows(xlsx: bytes, frames: dict[str, tuple[pd.DataFrame, list[int]]]) -> bytes:
-    """Return *xlsx* with each frame's rows after its first (written by openpyxl) appended.
+def _with_rows(xlsx: bytes, frames: dict[str, tuple[pd.DataFrame, dict[str, str]]]) -> bytes:
+    """Return *xlsx* with each frame's rows written into its sheet after the header row.
 
-    :param frames: sheet file -> (frame, positions of its date columns).
+    :param frames: sheet file -> (frame, number format -> style id of dates and date-times).
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source, \
@@ -153,33 +159,28 @@ def _with_rows(xlsx: bytes, frames: dict[str, tuple[pd.DataFrame, list[int]]]) -
             if info.filename not in frames:
                 target.writestr(info, content)
                 continue
-            frame, date_columns = frames[info.filename]
+            frame, styles = frames[info.filename]
             head, tail = content.decode("utf-8").split("</sheetData>", 1)
-            styles = {}
-            for j in date_columns:  # the style openpyxl gave the first row's date cells
-                found = re.search(rf'<c r="{get_column_letter(j + 1)}2"[^>]* s="(\d+)"', head)
-                if found:
-                    styles[j] = found.group(1)
             with target.open(info.filename, "w", force_zip64=True) as stream:
                 stream.write(head.encode("utf-8"))
-                for chunk in _rows_xml(frame.iloc[1:], first_row=3, date_styles=styles):
+                for chunk in _rows_xml(frame, styles=styles):
                     stream.write(chunk.encode("utf-8"))
                 stream.write(("</sheetData>" + tail).encode("utf-8"))
     return out.getvalue()
 
 
 def _rows_xml(frame: pd.DataFrame, first_row: int = 2,
-              date_styles: dict[int, str] | None = None) -> Iterator[str]:
+              styles: dict[str, str] | None = None) -> Iterator[str]:
     """Yield ``<row>`` elements for *frame* (values already :func:`safe_value`-d).
 
-    :param date_styles: column position -> style id of its dates (day serial numbers).
+    :param styles: number format (:data:`DATE_FORMAT`, :data:`DATETIME_FORMAT`) -> style id.
     """
     letters = [get_column_letter(i) for i in range(1, frame.shape[1] + 1)]
-    date_styles = date_styles or {}
+    styles = styles or {}
     for start in range(0, len(frame), XML_CHUNK_ROWS):
         block = frame.iloc[start:start + XML_CHUNK_ROWS]
         numbers = range(first_row + start, first_row + start + len(block))
-        columns = [_cells_xml(letter, block.iloc[:, j].tolist(), numbers, date_styles.get(j))
+        columns = [_cells_xml(letter, block.iloc[:, j].tolist(), numbers, styles)
                    for j, letter in enumerate(letters)]
         yield "".join(f'<row r="{n}">{"".join(cells)}</row>'
                       for n, cells in zip(numbers, zip(*columns)))
@@ -189,7 +190,8 @@ def _rows_xml(frame: pd.DataFrame, first_row: int = 2,
 EPOCH = date(1899, 12, 30)
 
 
-def _cells_xml(letter: str, values: list, numbers: range, date_style: str | None = None) -> list[str]:
+def _cells_xml(letter: str, values: list, numbers: range,
+               styles: dict[str, str] | None = None) -> list[str]:
     cells = []
     for number, value in zip(numbers, values):
         if hasattr(value, "item") and not isinstance(value, str):
@@ -202,10 +204,14 @@ def _cells_xml(letter: str, values: list, numbers: range, date_style: str | None
                          f"{text}</t></is></c>")
         elif isinstance(value, bool):
             cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, date) and not isinstance(value, datetime) and date_style:
-            cells.append(f'<c r="{letter}{number}" s="{date_style}" t="n">'
+        elif isinstance(value, datetime) and styles:
+            serial = (value.replace(tzinfo=None) - datetime(1899, 12, 30)) / timedelta(days=1)
+            cells.append(f'<c r="{letter}{number}" s="{styles[DATETIME_FORMAT]}" t="n">'
+                         f"<v>{serial!r}</v></c>")
+        elif isinstance(value, date) and styles:
+            cells.append(f'<c r="{letter}{number}" s="{styles[DATE_FORMAT]}" t="n">'
                          f"<v>{(value - EPOCH).days}</v></c>")
-        elif isinstance(value, (date, datetime)):  # no style known: ISO text
+        elif isinstance(value, date):  # no style registered: ISO text
             cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value.isoformat()}'
                          "</t></is></c>")
         else:

@@ -21,7 +21,7 @@ from survey_app.analysis.frames import wide_frame
 from survey_app.exports.csvfiles import PLAIN, long_csv, wide_csv
 from survey_app.exports.dataset import ContextLabels, Dataset, pseudonym, pseudonymised
 from survey_app.exports.sav import sav_bytes
-from survey_app.exports.xlsx import DATE_FORMAT, Sheet, data_sheet, workbook
+from survey_app.exports.xlsx import DATE_FORMAT, DATETIME_FORMAT, Sheet, data_sheet, workbook
 from survey_app.results import compute
 
 KEY = b"k" * 32
@@ -56,6 +56,15 @@ def test_xlsx_dates_are_dates_with_a_format_and_columns_have_widths():
     widths = {letter: d.width for letter, d in sheet.column_dimensions.items()}
     assert len(widths) == len(header) and all(6 <= w <= 60 for w in widths.values())
     assert widths["A"] >= len("id_risposta")
+    # the fast path, also when a date column starts empty, and date-times
+    frame = pd.DataFrame({"giorno": [None, date(2024, 2, 29)],
+                          "ora": [datetime(2024, 3, 1, 9, 30), None]}, dtype=object)
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook([Sheet("f", ["giorno", "ora"],
+                                                              frame=frame)])))["f"]
+    assert sheet["A2"].value is None and sheet["A3"].value == datetime(2024, 2, 29)
+    assert sheet["A3"].number_format == DATE_FORMAT
+    assert sheet["B2"].value == datetime(2024, 3, 1, 9, 30)
+    assert sheet["B2"].number_format == DATETIME_FORMAT
 
 
 def test_statistics_floats_keep_their_digits_and_are_shown_rounded():

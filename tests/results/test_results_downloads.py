@@ -9,10 +9,11 @@ import openpyxl
 import pyreadstat
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from survey_app.db import get_session
 from survey_app.exports.dataset import DONT_KNOW_CODE
-from survey_app.models import AuditEvent, Response
+from survey_app.models import AuditEvent, Response, Round
 
 from .conftest import FORMULA
 
@@ -191,3 +192,41 @@ def test_downloads_declare_the_charset_once_and_rows_are_not_in_submission_order
     assert ids == sorted(ids)  # the order of the pseudonyms, not of submission
     again = client.get(f"/risultati/rilevazioni/{filled_round}/risposte-virgola.csv").data
     assert [line.split(b",")[0] for line in again.splitlines()[1:]] == ids  # stable
+
+
+def test_an_item_everybody_answered_non_so_shows_its_counts(app, as_role, filled_round):
+    """Issue 15.11: n = 0 and 8 "non so", not "n<5" with missing "–"; labels, dates, formats."""
+    client = as_role("evaluator")
+    page = BeautifulSoup(client.get(f"/risultati/rilevazioni/{filled_round}").data, "html.parser")
+    with app.app_context():
+        round_ = get_session().get(Round, filled_round)
+        text = next(i.text["it"] for i in round_.questionnaire_version.questionnaire.items
+                    if i.id == "access_time")
+    heading = next(th for th in page.find_all("th", scope="row") if th.get_text().startswith(text))
+    cells = [td.get_text(strip=True) for td in heading.find_parent("tr").find_all("td")]
+    assert cells[:3] == ["0", "8", "0"]  # n, "non so", not answered
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/risultati/rilevazioni/{filled_round}/risultati.xlsx").data))
+    items = book["statistiche_item"]
+    header = [c.value for c in items[1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in items.iter_rows(min_row=2)]
+    access = next(r for r in rows if r["domanda"] == "access_time")
+    assert access["n"] == 0 and access["non so"] == 8 and access["senza risposta"] == 0
+    assert access["nota"] == "nessuna risposta valida" and access["media"] is None
+    shown = next(r for r in rows if r["domanda"] == "access_easy")
+    assert shown["nome dimensione"] and shown["nome dimensione"] != shown["dimensione"]
+    column = header.index("media") + 1
+    assert items.cell(2, column).number_format == "0.0"
+    assert items.cell(2, header.index("IC 95% inf") + 1).number_format == "0.000"
+    for r in rows:  # Wilson bounds: exact 0 or 1, never 2.8e-17
+        for key in ("IC 95% inf", "IC 95% sup"):
+            assert r[key] is None or r[key] == 0 or r[key] == 1 or 1e-9 < r[key] < 1 - 1e-9
+    data = book["dati"]
+    dates = [c for c in data[header_index(data, "data")]][1:]
+    assert dates and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dates)
+    assert all(data.column_dimensions[letter].width for letter in ("A", "B", "C"))
+
+
+def header_index(sheet, title: str) -> str:
+    """Return the column letter of *title* in *sheet*'s header row."""
+    return next(c.column_letter for c in sheet[1] if c.value == title)
