@@ -173,7 +173,8 @@ def column_widths(table: Table, size: float, total: int) -> list[Emu]:
     fewest, most = [], []
     for column, values in enumerate(zip(*([table.header, *table.rows]), strict=True)):
         bold = column == 0 and table.row_headers
-        cells = [(_text(value), BOLD if row == 0 or bold else 1) for row, value in enumerate(values)]
+        cells = [(_text(value), BOLD if row == 0 or bold else 1)
+                 for row, value in enumerate(values)]
         words = [(word, factor) for text, factor in cells for word in text.split()] or [("", 1)]
         fewest.append(max(text_width(w, size) * f for w, f in words) + CELL_PADDING)
         most.append(max(text_width(t, size) * f for t, f in cells) + CELL_PADDING)

@@ -168,7 +168,8 @@ def _legend(entries: list[tuple[str, str]], top: float) -> tuple[list[str], floa
         else:
             colour, hollow = SERIES_STYLES[int(marker.split(":")[1]) % len(SERIES_STYLES)]
             out.append(_marker(x + 7, middle, colour, hollow))
-        spans = "".join(f'<tspan x="{x + LEGEND_MARKER:.1f}" y="{middle + 4 + i * LEGEND_LINE:.1f}">'
+        spans = "".join(f'<tspan x="{x + LEGEND_MARKER:.1f}" '
+                        f'y="{middle + 4 + i * LEGEND_LINE:.1f}">'
                         f'{escape(line)}</tspan>' for i, line in enumerate(lines))
         out.append(f'<text font-size="{LEGEND_SIZE}">{spans}</text>')
         line_height = max(line_height, len(lines) * LEGEND_LINE)
