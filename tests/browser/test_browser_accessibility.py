@@ -110,11 +110,17 @@ PAGES = [
                                  _submit_invalid("Crea e apri la rilevazione")(page, site))),
     Page("round", "manage.round_detail", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}"),
     Page("panel-round", "manage.round_detail", "operator", lambda s: f"/gestione/rilevazioni/{s.panel_round_id}"),
+    Page("set-asides", "set_asides.page", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/messe-da-parte"),
+    Page("set-asides-errors", "set_asides.create", "operator",
+         lambda s: f"/gestione/rilevazioni/{s.round_id}/messe-da-parte", act=_submit_invalid("Metti da parte")),
     Page("entry", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento"),
     Page("entry-errors", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento",
          act=_submit_invalid("Salva il questionario")),
     Page("poster", "printouts.poster", "operator", lambda s: f"/gestione/punti/{s.point_id}/manifesto"),
     Page("cards", "printouts.cards", "operator", lambda s: f"/gestione/punti/{s.point_id}/biglietti"),
+    Page("round-poster", "printouts.round_poster", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/manifesto"),
+    Page("round-cards", "printouts.round_cards", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/biglietti"),
+    Page("confirm-close", "manage.confirm_close", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/chiudi"),
     Page("paper", "printouts.paper", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/cartaceo"),
     Page("indicators", "indicators.index", "operator", lambda s: "/indicatori/"),
     Page("indicators-objective", "indicators.objective", "operator", lambda s: f"/indicatori/obiettivo?id={s.objective_id}"),
@@ -147,10 +153,12 @@ PAGES = [
 ]
 #: endpoints that answer with something other than an HTML page (files, JSON, redirects)
 NOT_HTML = {
-    "static", "core.healthz", "accounts.logout", "printouts.qr", "manage.monitoring_download",
+    "static", "core.healthz", "accounts.logout", "printouts.qr", "printouts.round_qr", "manage.monitoring_download",
     "manage.monitoring_json", "manage.new_point", "manage.change_status", "printouts.panel_cards",
     # redirects to the correction page ("indicators-correct") or to the objective page
     "indicators.delete",
+    # redirects to the set-aside page ("set-asides")
+    "set_asides.revoke",
     "indicators.template_download_csv", "indicators.template_download_xlsx", "results.comparison_download",
     "results.download_codebook", "results.download_csv_wide", "results.download_csv_comma",
     "results.download_csv", "results.download_sav", "results.download_xlsx",
