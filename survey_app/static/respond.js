@@ -150,6 +150,8 @@
     form.insertBefore(nav, slot);
     slot.hidden = true;
     form.classList.add("stepping");
+    // a class on <main> too: old phone browsers do not know :has()
+    if (form.closest("main")) { form.closest("main").classList.add("main-stepping"); }
     nav.querySelector("[data-prev]").addEventListener("click", function () { show(current - 1, true); });
     nav.querySelector("[data-next]").addEventListener("click", next);
     form.addEventListener("change", function () {
