@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.indicators import cli as indicators_cli
     from survey_app.indicators import views as indicator_views
     from survey_app.maintenance import cli as maintenance_cli
+    from survey_app.plans import context as plan_context
     from survey_app.questionnaires import cli as questionnaires_cli
     from survey_app.reports import cli as reports_cli
     from survey_app.reports import views as report_views
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     # the respondent form checks its own token, and on failure keeps the answers (never a 400 page)
     csrf.exempt(respond_views.bp)
     core.init_app(app)
+    plan_context.init_app(app)
     for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
                       results_views.bp, indicator_views.bp, report_views.bp):
         app.register_blueprint(blueprint)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from survey_app.db import get_session
 from survey_app.models import QuestionnaireVersion, Round
 from survey_app.respond.submission import Submission, response_from_submission
-from survey_app.rounds.operations import open_round
+from survey_app.rounds.operations import RoundError, open_round
 from survey_app.rounds.queries import public_url
 
 #: questionnaires given past mid-period and ex post rounds in the demo, when loaded
@@ -77,7 +77,7 @@ def create_demo(session: Session, seed: int = 2023) -> list[Round]:
         return []
     rng = random.Random(seed)
     questionnaire_ids = sorted(set(session.scalars(select(QuestionnaireVersion.questionnaire_id))))
-    open_rounds = [open_round(session, qid, "in-itinere") for qid in questionnaire_ids]
+    open_rounds = [_open_now(session, qid) for qid in questionnaire_ids]
     for qid in (q for q in FILLED_QUESTIONNAIRES if q in questionnaire_ids):
         for kind, opens, closes, shift in PAST_ROUNDS:
             round_ = open_round(session, qid, kind, opens_at=opens, closes_at=closes, status="closed")
@@ -89,6 +89,15 @@ def create_demo(session: Session, seed: int = 2023) -> list[Round]:
                 session.add(response_from_submission(round_.id, submission, hour))
     session.commit()
     return open_rounds
+
+
+def _open_now(session: Session, questionnaire_id: str) -> Round:
+    """Open a round today: in the plan whose period contains today, else as a follow-up of the
+    last closed plan (the shipped 2021-2023 plan, when no current plan is loaded)."""
+    try:
+        return open_round(session, questionnaire_id, "in-itinere")
+    except RoundError:
+        return open_round(session, questionnaire_id, "follow-up", follow_up=True)
 
 
 @click.group("demo")

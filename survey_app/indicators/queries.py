@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from survey_app.indicators.importing import Catalog, suggest_kind
 from survey_app.indicators.template_file import TemplateRow
-from survey_app.models import Ambito, AuditEvent, Comune, Indicator, IndicatorValue, Objective
+from survey_app.models import AuditEvent, Comune, Indicator, IndicatorValue, Objective, Plan
 from survey_app.plan.catalog import INDICATOR_KINDS
 
 #: a change smaller than this counts as no change
@@ -144,46 +144,45 @@ def trend_of(points: tuple[Point, ...] | list[Point]) -> Trend | None:
     return Trend(direction, 0.0 if direction == "flat" else change, previous)
 
 
-def indicator_series(session: Session, ambito_id: int | None, objective_id: str, *,
+def indicator_series(session: Session, plan_id: int, objective_id: str, *,
                      include_questionnaire: bool = False) -> list[IndicatorSeries]:
     """Return the indicators of an objective with their semestral values, latest value and trend.
 
-    :param ambito_id: the Ambito whose values to read; ``None`` reads every Ambito (each
-        :class:`Series` says which).
+    :param plan_id: the plan whose objective and values to read (values are the plan's Ambito's).
     :param include_questionnaire: also list the indicators measured by questionnaire (with no
         series: their values come from the rounds' results).
     :return: the indicators in the plan's order (process, output, outcome, by position),
         those without values included.
     :raise LookupError: for an unknown objective.
     """
-    if session.get(Objective, objective_id) is None:
+    if session.get(Objective, (plan_id, objective_id)) is None:
         raise LookupError(f"unknown objective {objective_id!r}")
-    return plan_indicator_series(session, ambito_id, [objective_id],
+    return plan_indicator_series(session, plan_id, [objective_id],
                                  include_questionnaire=include_questionnaire)[objective_id]
 
 
-def plan_indicator_series(session: Session, ambito_id: int | None, objective_ids: list[str] | None = None, *,
+def plan_indicator_series(session: Session, plan_id: int, objective_ids: list[str] | None = None, *,
                           include_questionnaire: bool = False) -> dict[str, list[IndicatorSeries]]:
     """Return :func:`indicator_series` for many objectives at once (all by default), by objective id.
 
     Objectives come by chapter (8.2 ... 10.1), then id; each maps to its indicators, possibly none.
     """
-    query = select(Indicator)
+    query = select(Indicator).where(Indicator.plan_id == plan_id)
     if objective_ids is not None:
         query = query.where(Indicator.objective_id.in_(objective_ids))
     if not include_questionnaire:
         query = query.where(Indicator.via_questionnaire.is_(False))
     indicators = list(session.scalars(query))
-    values = select(IndicatorValue).options(joinedload(IndicatorValue.ambito), joinedload(IndicatorValue.comune))
+    values = (select(IndicatorValue).options(joinedload(IndicatorValue.ambito), joinedload(IndicatorValue.comune))
+              .where(IndicatorValue.plan_id == plan_id))
     if objective_ids is not None:
         values = values.join(IndicatorValue.indicator).where(Indicator.objective_id.in_(objective_ids))
-    if ambito_id is not None:
-        values = values.where(IndicatorValue.ambito_id == ambito_id)
     by_indicator: dict[str, list[IndicatorValue]] = defaultdict(list)
     for value in session.scalars(values):
         by_indicator[value.indicator_id].append(value)
     if objective_ids is None:
-        objective_ids_in_order = [o.id for o in sorted(session.scalars(select(Objective)), key=objective_order)]
+        objective_ids_in_order = [o.id for o in sorted(
+            session.scalars(select(Objective).where(Objective.plan_id == plan_id)), key=objective_order)]
     else:
         objective_ids_in_order = list(objective_ids)
     # every objective asked for is a key, even one whose indicators are all measured by questionnaire
@@ -254,59 +253,62 @@ class ObjectiveOverview:
     latest_semester: str | None
 
 
-def objectives_overview(session: Session, ambito_id: int) -> list[ObjectiveOverview]:
+def objectives_overview(session: Session, plan_id: int) -> list[ObjectiveOverview]:
     """Every objective of the plan with its count of indicators and of those with values."""
     counts: dict[str, int] = defaultdict(int)
-    for objective_id in session.scalars(select(Indicator.objective_id).where(Indicator.via_questionnaire.is_(False))):
+    for objective_id in session.scalars(select(Indicator.objective_id).where(
+            Indicator.plan_id == plan_id, Indicator.via_questionnaire.is_(False))):
         counts[objective_id] += 1
     filled: dict[str, set[str]] = defaultdict(set)
     latest: dict[str, str] = {}
     rows = session.execute(
         select(Indicator.objective_id, IndicatorValue.indicator_id, IndicatorValue.semester)
-        .join(IndicatorValue.indicator).where(IndicatorValue.ambito_id == ambito_id))
+        .join(IndicatorValue.indicator).where(IndicatorValue.plan_id == plan_id))
     for objective_id, indicator_id, semester in rows:
         filled[objective_id].add(indicator_id)
         latest[objective_id] = max(latest.get(objective_id, semester), semester)
-    objectives = sorted(session.scalars(select(Objective)), key=objective_order)
+    objectives = sorted(session.scalars(select(Objective).where(Objective.plan_id == plan_id)),
+                        key=objective_order)
     return [ObjectiveOverview(o.id, o.chapter, o.title, counts[o.id], len(filled[o.id]), latest.get(o.id))
             for o in objectives]
 
 
-def import_catalog(session: Session, ambito: Ambito, today: date) -> Catalog:
-    """What a form or file is checked against: the plan's indicators and the Ambito's comuni."""
-    indicators = dict(session.execute(select(Indicator.id, Indicator.via_questionnaire)).all())
-    comuni = dict(session.execute(select(Comune.code, Comune.name).where(Comune.ambito_id == ambito.id)).all())
+def import_catalog(session: Session, plan: Plan, today: date) -> Catalog:
+    """What a form or file is checked against: the plan's indicators and its Ambito's comuni."""
+    indicators = dict(session.execute(select(Indicator.id, Indicator.via_questionnaire)
+                                      .where(Indicator.plan_id == plan.id)).all())
+    comuni = dict(session.execute(select(Comune.code, Comune.name).where(Comune.ambito_id == plan.ambito_id)).all())
     return Catalog(indicators=indicators, comuni=comuni, today=today)
 
 
-def recordable_indicators(session: Session) -> list[Indicator]:
+def recordable_indicators(session: Session, plan_id: int) -> list[Indicator]:
     """The indicators that take semestral values, in the plan's order, with their objective."""
     query = (select(Indicator).options(joinedload(Indicator.objective))
-             .where(Indicator.via_questionnaire.is_(False)))
+             .where(Indicator.plan_id == plan_id, Indicator.via_questionnaire.is_(False)))
     return sorted(session.scalars(query), key=lambda i: (objective_order(i.objective), *_plan_order(i)))
 
 
-def kinds_in_use(session: Session, ambito_id: int) -> dict[str, str]:
-    """Indicator id -> the kind of its latest value in the Ambito."""
+def kinds_in_use(session: Session, plan_id: int) -> dict[str, str]:
+    """Indicator id -> the kind of its latest value in the plan."""
     rows = session.execute(
         select(IndicatorValue.indicator_id, IndicatorValue.value_kind)
-        .where(IndicatorValue.ambito_id == ambito_id)
+        .where(IndicatorValue.plan_id == plan_id)
         .order_by(IndicatorValue.semester, IndicatorValue.updated_at))
     return dict(rows.all())
 
 
-def template_rows(session: Session, ambito_id: int) -> list[TemplateRow]:
+def template_rows(session: Session, plan_id: int) -> list[TemplateRow]:
     """Every indicator that takes semestral values, with its kind in use or suggested."""
-    in_use = kinds_in_use(session, ambito_id)
+    in_use = kinds_in_use(session, plan_id)
     return [TemplateRow(i.id, i.objective.title, i.text, in_use.get(i.id) or suggest_kind(i.text))
-            for i in recordable_indicators(session)]
+            for i in recordable_indicators(session, plan_id)]
 
 
-def find_value(session: Session, ambito_id: int, indicator_id: str, semester: str,
+def find_value(session: Session, plan_id: int, indicator_id: str, semester: str,
                comune_id: int | None) -> IndicatorValue | None:
-    """The stored value of an indicator in a semester and scope, if any."""
+    """The stored value of an indicator of a plan in a semester and scope, if any."""
     query = select(IndicatorValue).where(
-        IndicatorValue.ambito_id == ambito_id, IndicatorValue.indicator_id == indicator_id,
+        IndicatorValue.plan_id == plan_id, IndicatorValue.indicator_id == indicator_id,
         IndicatorValue.semester == semester,
         IndicatorValue.comune_id.is_(None) if comune_id is None else IndicatorValue.comune_id == comune_id)
     return session.scalar(query)

@@ -24,7 +24,7 @@ from survey_app.plan.catalog import PlanCatalog
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "questionnaires"
 SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
 #: files in the questionnaire directory that are not questionnaires
-NON_QUESTIONNAIRE_FILES = {"schema.json", "objectives.json", "ambiti.json"}
+NON_QUESTIONNAIRE_FILES = {"schema.json", "objectives.json", "ambiti.json", "plan.json"}
 RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"}
 DEFAULT_LANGUAGE = "it"
 

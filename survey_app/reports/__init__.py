@@ -21,4 +21,8 @@ in :mod:`.views` (``/rapporti/``).
 
 #: bump when the report's content or layout changes: stored reports of an older layout are stale
 REPORT_VERSION = 1
-FINAL_TITLE = "Rapporto di valutazione Piano di Zona 2021-2023"
+
+
+def final_title(plan_title: str) -> str:
+    """The title of a plan's final report: "Rapporto di valutazione Piano di Zona 2025-2027"."""
+    return f"Rapporto di valutazione {plan_title}"

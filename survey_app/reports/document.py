@@ -20,7 +20,7 @@ from survey_app.analysis.targets import MIN_ANSWERED_SHARE
 from survey_app.indicators.importing import semesters_until
 from survey_app.indicators.queries import Point, Series, Trend
 from survey_app.questionnaires.definition import localized
-from survey_app.reports import FINAL_TITLE
+from survey_app.reports import final_title
 from survey_app.reports.build import (
     ComparisonData,
     FinalData,
@@ -61,7 +61,6 @@ from survey_app.reports.formatting import (
 )
 from survey_app.results import charts
 
-PLAN = "Piano di Zona 2021-2023"
 CHARTS_NOTE = (
     "Le tabelle riportano gli stessi numeri dei grafici. I grafici mostrano a sinistra del centro "
     "le risposte sfavorevoli e a destra quelle favorevoli; i punti hanno l'intervallo di "
@@ -194,11 +193,11 @@ def status_cell(status: str) -> Cell:
 # --- documents --------------------------------------------------------------------------------
 
 
-def objective_document(data: ObjectiveData, ambito_name: str, generated_at) -> Document:
-    """The report of one objective, on its own."""
+def objective_document(data: ObjectiveData, plan, generated_at) -> Document:
+    """The report of one objective of *plan*, on its own."""
     return Document(
         title=f"{data.chapter} · {sentence(data.title)}",
-        subtitle=f"Rapporto per obiettivo – {PLAN} – {ambito_name}",
+        subtitle=f"Rapporto per obiettivo – {plan.title} – {plan.ambito.name}",
         facts=[("Generato il", local_datetime(generated_at))],
         intro=_pending_notes(data),
         sections=objective_sections(data, level=2),
@@ -222,7 +221,7 @@ def final_document(data: FinalData) -> Document:
     sections.append(methods_annex(data))
     with_rounds = [r for _q, r in data.rounds if r.any_responses]
     return Document(
-        title=FINAL_TITLE,
+        title=final_title(data.plan_title),
         subtitle=data.ambito_name,
         facts=[
             ("Generato il", local_datetime(data.generated_at)),
@@ -481,8 +480,10 @@ def questionnaires_section(data: ObjectiveData, level: int) -> Section:
             )
         )
         return section
-    texts = {i.id: i.text for i in data.indicators}
+    plan_texts = {i.id: i.text for i in data.indicators}
     for q in data.questionnaires:
+        # the questionnaire's results name its measures; the plan's indicators give their text
+        texts = {q.measures.get(i, i): plan_texts[i] for i in q.indicator_ids if i in plan_texts}
         section.children.append(questionnaire_section(q, texts, level + 1, data.id))
     return section
 

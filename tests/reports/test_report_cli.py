@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import shipped_plan
+
 import subprocess
 import sys
 
@@ -30,7 +32,7 @@ def test_report_of_one_objective_to_standard_output(app, runner, make_round, fil
             and event.ambito_id is not None
         )
         # stored: the page offers the same files without making them again
-        spec = jobs.ReportSpec(session.scalar(select(Ambito.id)), "persona-al-centro")
+        spec = jobs.ReportSpec.of(shipped_plan(session), "persona-al-centro")
         assert jobs.status(session, spec).current
 
 
@@ -51,7 +53,7 @@ def test_results_refresh_makes_the_requested_reports(app, runner, make_round, fi
     fill(round_.id, 5)
     with app.app_context():
         session = get_session()
-        spec = jobs.ReportSpec(session.scalar(select(Ambito.id)), "persona-al-centro")
+        spec = jobs.ReportSpec.of(shipped_plan(session), "persona-al-centro")
         jobs.request(session, spec)
     result = runner.invoke(args=["results", "refresh"])
     assert result.exit_code == 0, result.output
