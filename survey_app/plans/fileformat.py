@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from survey_app.plan.catalog import INDICATOR_KINDS, PlanCatalog, parse_catalog
 
@@ -160,14 +161,14 @@ def _validator():
 
 
 _TYPE_NAMES = {
-    "string": "un testo", "integer": "un numero intero", "number": "un numero", "array": "un elenco",
-    "object": "un oggetto", "boolean": "true o false", "null": "null",
+    "string": _l("un testo"), "integer": _l("un numero intero"), "number": _l("un numero"), "array": _l("un elenco"),
+    "object": _l("un oggetto"), "boolean": _l("true o false"),
 }
 
 
 def _type_names(expected) -> str:
     names = [expected] if isinstance(expected, str) else list(expected)
-    return _(" o ").join(_(_TYPE_NAMES.get(n, n)) for n in names if n != "null") or "null"
+    return _(" o ").join(str(_TYPE_NAMES.get(n, n)) for n in names if n != "null") or "null"
 
 
 def _shown(value, length: int = 60) -> str:
@@ -391,7 +392,8 @@ def _normal_indicator(raw, spec, links: list[Link]) -> dict:
     if spec.kind == "outcome":
         entry.update(via_questionnaire=spec.via_questionnaire, respondents=spec.respondents,
                      timing=list(spec.timing))
-        mine = [link for link in links if link.indicator_id == spec.id]
+        # by questionnaire id, as the export writes them: the order says nothing
+        mine = sorted((link for link in links if link.indicator_id == spec.id), key=lambda link: link.questionnaire_id)
         if mine:
             entry["questionnaires"] = [{"questionnaire": link.questionnaire_id, "measure": link.measure}
                                        for link in mine]
