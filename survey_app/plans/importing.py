@@ -300,31 +300,25 @@ def _apply(session: Session, plan: Plan, objectives: dict, indicators: dict, lin
     for n, indicator in enumerate(moving, start=1):
         indicator.position = -n
     session.flush()
-    for ident, values in objectives.items():
-        objective = stored_objectives.get(ident)
-        if objective is None:
-            objective = Objective(plan_id=plan.id, id=ident)
-            session.add(objective)
-        for name, value in values.items():
-            setattr(objective, name, value)
-    session.flush()
-    for ident, values in indicators.items():
-        indicator = stored_indicators.get(ident)
-        if indicator is None:
-            indicator = Indicator(plan_id=plan.id, id=ident)
-            session.add(indicator)
-        for name, value in values.items():
-            setattr(indicator, name, value)
-    session.flush()
-    for (indicator_id, questionnaire_id), values in links.items():
-        link = stored_links.get((indicator_id, questionnaire_id))
-        if link is None:
-            link = QuestionnaireLink(plan_id=plan.id, indicator_id=indicator_id, questionnaire_id=questionnaire_id)
-            session.add(link)
-        link.measure = values["measure"]
+    _upsert(session, Objective, plan, stored_objectives, objectives)
+    _upsert(session, Indicator, plan, stored_indicators, indicators)
+    _upsert(session, QuestionnaireLink, plan, stored_links, links)
     for ident, objective in stored_objectives.items():
         if ident not in objectives:
             session.delete(objective)
+    session.flush()
+
+
+def _upsert(session: Session, model, plan: Plan, stored: dict, wanted: dict) -> None:
+    """Update the stored rows of *model* with the file's values, add the new ones, then flush."""
+    for ident, values in wanted.items():
+        row = stored.get(ident)
+        if row is None:
+            keys = dict(zip(("indicator_id", "questionnaire_id"), ident)) if isinstance(ident, tuple) else {"id": ident}
+            row = model(plan_id=plan.id, **keys)
+            session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
     session.flush()
 
 
