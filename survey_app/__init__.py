@@ -44,7 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.indicators import cli as indicators_cli
     from survey_app.indicators import views as indicator_views
     from survey_app.maintenance import cli as maintenance_cli
+    from survey_app.plans import cli as plans_cli
     from survey_app.plans import context as plan_context
+    from survey_app.plans import views as plan_views
     from survey_app.questionnaires import cli as questionnaires_cli
     from survey_app.reports import cli as reports_cli
     from survey_app.reports import views as report_views
@@ -71,10 +73,10 @@ def create_app(config: dict | None = None) -> Flask:
     core.init_app(app)
     plan_context.init_app(app)
     for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
-                      results_views.bp, indicator_views.bp, report_views.bp):
+                      results_views.bp, indicator_views.bp, report_views.bp, plan_views.bp):
         app.register_blueprint(blueprint)
     for commands in (questionnaires_cli, rounds_cli, users_cli, demo, maintenance_cli, results_cli,
-                     indicators_cli, reports_cli):
+                     indicators_cli, reports_cli, plans_cli):
         commands.init_app(app)
     # behind a reverse proxy (SURVEY_PROXY_COUNT): trust its X-Forwarded-For / X-Forwarded-Proto,
     # so HTTPS is detected and rate limits see the real client, not the proxy

@@ -28,8 +28,9 @@ def sample_values(app, staff, make_round):
         session.commit()
         user_id = session.scalar(select(User.id).where(User.email == staff.operator))
         point_id = point.id
+        plan_id = session.get(Round, round_.id).plan_id
     return {
-        "round_id": round_.id, "point_id": point_id, "user_id": user_id, "token": round_.token,
+        "round_id": round_.id, "point_id": point_id, "user_id": user_id, "token": round_.token, "plan_id": plan_id,
         "questionnaire_id": "persona-al-centro", "status": "paused", "fmt": "svg",
         "filename": "survey.css", "code": "0000-0000-0000-00",
     }

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin"}),
     "indicators.view": frozenset({"admin", "operator", "evaluator"}),
     "indicators.record": frozenset({"admin", "operator"}),
+    "plans.manage": frozenset({"admin"}),
 }
 #: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
 #: and its feedback form, and static files

@@ -50,14 +50,19 @@ class QuestionnaireError(ValueError):
 
 
 @cache
-def _validator():
+def schema_validator(path: Path = SCHEMA_PATH):
+    """Return a validator of the JSON Schema at *path* (questionnaires by default), built once."""
     # imported on first validation: the web app never validates files, so it never pays for it
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(path.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def _validator():
+    return schema_validator(SCHEMA_PATH)
 
 
 def content_hash(definition: dict) -> str:
