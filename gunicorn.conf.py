@@ -32,15 +32,14 @@ new worker (``post_fork`` below). Off by default: a deployment reloads code with
 Privacy: the access log never holds an IP address, a user agent, a referrer, a query string
 or a panel code (``/c/<code>`` is logged as ``/c/-``), and respondent pages are logged with
 the hour only, as responses are stored (``PrivacyLogger`` enforces this whatever
-``access_log_format`` says).
+``access_log_format`` says, with the rules of ``survey_app/access_log.py``, which the
+development server of ``make run`` uses too).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-import time
 
 from gunicorn.glogging import Logger
 
@@ -96,24 +95,22 @@ access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s'
 
 #: atoms PrivacyLogger lets through; any other (address, headers, environ) is logged as "-"
 SAFE_ATOMS = frozenset({"t", "m", "U", "H", "s", "b", "B", "T", "D", "M", "L", "p"})
-#: respondents' pages, logged with the hour only
-RESPONDENT_PATH = re.compile(r"^/(r|c)/")
-#: the secret part of respondents' links: panel codes, and round and distribution-point tokens
-#: (a bearer link, printed on posters; the log keeps which page, not which link)
-SECRET_PATH_PART = re.compile(r"^/(c|r)/[^/]+")
 
 
 class PrivacyLogger(Logger):
-    """gunicorn's logger with every access-log field that could identify a person removed."""
+    """gunicorn's logger with every access-log field that could identify a person removed
+    (the rules live in survey_app.access_log, which the development server uses too)."""
 
     def atoms(self, resp, req, environ, request_time):
+        from survey_app.access_log import RESPONDENT_PATH, log_time, redact_path
+
         atoms = super().atoms(resp, req, environ, request_time)
-        path = SECRET_PATH_PART.sub(lambda match: f"/{match.group(1)}/-", atoms.get("U") or "")
+        path = redact_path(atoms.get("U") or "")
         safe = {key: value for key, value in atoms.items() if key in SAFE_ATOMS}
         safe["U"] = path
         safe["r"] = f"{atoms.get('m')} {path} {atoms.get('H')}"
         if RESPONDENT_PATH.match(path):
-            safe["t"] = time.strftime("[%d/%b/%Y:%H:00:00 %z]", time.localtime())
+            safe["t"] = log_time(path)
         return safe
 
 

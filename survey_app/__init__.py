@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_compress import Compress
     from flask_wtf.csrf import CSRFProtect
 
-    from survey_app import core, db, demo, i18n, limits, security
+    from survey_app import access_log, core, db, demo, i18n, job_queue, limits, security
     from survey_app.accounts import cli as users_cli
     from survey_app.accounts import permissions
     from survey_app.accounts import views as accounts_views
@@ -60,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.rounds import views as round_views
 
     db.init_app(app)
+    # the development server's access log keeps the same privacy as production's
+    access_log.init_app(app)
+    job_queue.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
     antibot.init_app(app)

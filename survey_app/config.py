@@ -2,7 +2,7 @@
 
 Settings come, by increasing priority, from the defaults here, the environment
 (``SURVEY_DATABASE_URL``, ``SECRET_KEY``, ``SURVEY_PUBLIC_URL``, ``PORT``, ``SURVEY_ENV``,
-``SURVEY_REDIS_URL``, ``SURVEY_PROXY_COUNT``) and the ``config`` mapping given to
+``SURVEY_REDIS_URL``, ``SURVEY_PROXY_COUNT``, ``SURVEY_JOB_WORKER``) and the ``config`` mapping given to
 :func:`survey_app.create_app`.
 """
 
@@ -54,6 +54,8 @@ def settings_from_environment(instance_path: str | Path) -> dict:
         settings["RATELIMIT_STORAGE_URI"] = redis_url
     if settings["SURVEY_ENV"] == "production":
         settings.update(PRODUCTION)
+    if os.environ.get("SURVEY_JOB_WORKER"):
+        settings["JOB_WORKER"] = os.environ["SURVEY_JOB_WORKER"].strip().lower()
     return settings
 
 
@@ -66,7 +68,35 @@ PRODUCTION = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "PREFERRED_URL_SCHEME": "https",
     "WTF_CSRF_SSL_STRICT": True,
+    # results and reports are made by the `results worker` command (see survey_app.job_queue)
+    "JOB_WORKER": "external",
 }
+
+
+#: values of SECRET_KEY from examples and tutorials (deploy/survey_app.env.example says
+#: "change-me"): anybody can read them, and sign a session cookie with them
+EXAMPLE_SECRET_KEYS = frozenset({
+    "change-me", "changeme", "change_me", "change-this", "changethis", "replace-me", "replaceme",
+    "secret", "secret-key", "secret_key", "secretkey", "your-secret-key", "your_secret_key",
+    "mysecret", "mysecretkey", "dev", "development", "test", "testing", "default", "password",
+    "survey_app", "survey-app", "x", "s",
+})
+#: a key anyone may not guess: ``secrets.token_hex(32)`` gives 64 characters
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Return why *key* cannot sign sessions and CSRF tokens in production, or ``None``."""
+    if not key:
+        return ("SECRET_KEY is not set: every instance must sign sessions and CSRF tokens "
+                "with the same key (the generated instance/secret_key is per host)")
+    how = "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+    if key.strip().lower() in EXAMPLE_SECRET_KEYS:
+        return f"SECRET_KEY is an example value ({key.strip()!r}) that anyone can read: {how}"
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+        return (f"SECRET_KEY is too short or too simple to stay secret (at least {MIN_SECRET_KEY_LENGTH} "
+                f"random characters): {how}")
+    return None
 
 
 def production_problems(settings: dict) -> list[str]:
@@ -74,9 +104,8 @@ def production_problems(settings: dict) -> list[str]:
     the public in production; empty when they are fit. ``gunicorn.conf.py`` refuses to start
     on any of them when ``SURVEY_ENV=production``."""
     problems = []
-    if not settings.get("SECRET_KEY"):
-        problems.append("SECRET_KEY is not set: every instance must sign sessions and CSRF tokens "
-                        "with the same key (the generated instance/secret_key is per host)")
+    if key_problem := secret_key_problem(settings.get("SECRET_KEY")):
+        problems.append(key_problem)
     if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):
         problems.append("SURVEY_PUBLIC_URL must be the public https:// address (links and QR codes)")
     return problems
@@ -90,6 +119,12 @@ DEFAULTS = {
     "MAX_FORM_PARTS": 500,
     # a person needs at least this long (and a second per statement) to answer; 0 disables the check
     "MIN_COMPLETION_SECONDS": 5,
+    # a rendered form is good for one response until then (a slow person may take hours; an
+    # expired form is shown again with its answers and a new stamp, never thrown away)
+    "FORM_MAX_AGE_SECONDS": 24 * 3600,
+    # questionnaires sent from one address: generous, as a whole audience may share a venue's
+    # Wi-Fi (a refused one is shown back with its answers)
+    "SUBMIT_RATE_LIMIT": "120 per minute",
     # respondents may take their time; an expired token never loses answers (the form is
     # re-rendered), so this only bounds how long a token can be replayed
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,

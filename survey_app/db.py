@@ -15,6 +15,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -111,8 +112,20 @@ def current_command() -> None:
     alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: ids are the databases' integers, so a larger number matches no
+    route (404) rather than failing in the driver (SQLite: OverflowError; PostgreSQL: an error
+    that reads as the database being down)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - Werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     """Create the app's engine and session factory and register teardown and CLI commands."""
+    # before any blueprint adds its routes
+    app.url_map.converters["int"] = IdConverter
     engine = create_db_engine(
         app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )

@@ -1,7 +1,9 @@
-"""Demo data: a round per questionnaire, and two past rounds of a few with synthetic answers.
+"""Demo data: in every Ambito, a round per questionnaire, and two past rounds of a few with
+synthetic answers.
 
 ``flask --app survey_app demo create`` is what ``make run`` calls; it does nothing when
-rounds already exist, so it is safe to run at every start.
+rounds already exist, so it is safe to run at every start. It ends by saying where staff log in
+and, while there is no staff account, how to create the first one.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import uuid
 from datetime import datetime, timedelta
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app.db import get_session
-from survey_app.models import QuestionnaireVersion, Round
+from survey_app.models import Ambito, QuestionnaireVersion, Round, User
 from survey_app.respond.submission import Submission, response_from_submission
 from survey_app.rounds.operations import RoundError, open_round
 from survey_app.rounds.queries import public_url
@@ -69,7 +71,7 @@ def synthetic_submission(rng: random.Random, questionnaire, comuni: dict[str, in
 
 
 def create_demo(session: Session, seed: int = 2023) -> list[Round]:
-    """Open a round per questionnaire and fill past rounds; return the open rounds.
+    """Open a round per questionnaire in every Ambito and fill past rounds; return the open rounds.
 
     Does nothing (and returns ``[]``) when any round exists already.
     """
@@ -77,27 +79,35 @@ def create_demo(session: Session, seed: int = 2023) -> list[Round]:
         return []
     rng = random.Random(seed)
     questionnaire_ids = sorted(set(session.scalars(select(QuestionnaireVersion.questionnaire_id))))
-    open_rounds = [_open_now(session, qid) for qid in questionnaire_ids]
+    open_rounds = []
+    for ambito in session.scalars(select(Ambito).order_by(Ambito.code)).all():
+        open_rounds += _fill_ambito(session, rng, ambito.code, questionnaire_ids)
+    session.commit()
+    return open_rounds
+
+
+def _fill_ambito(session: Session, rng: random.Random, ambito_code: str, questionnaire_ids: list[str]) -> list[Round]:
+    open_rounds = [_open_now(session, qid, ambito_code) for qid in questionnaire_ids]
     for qid in (q for q in FILLED_QUESTIONNAIRES if q in questionnaire_ids):
         for kind, opens, closes, shift in PAST_ROUNDS:
-            round_ = open_round(session, qid, kind, opens_at=opens, closes_at=closes, status="closed")
+            round_ = open_round(session, qid, kind, ambito_code=ambito_code, opens_at=opens, closes_at=closes,
+                                status="closed")
             questionnaire = round_.questionnaire_version.questionnaire
             comuni = {c.code: c.id for c in round_.ambito.comuni}
             for _ in range(rng.randint(35, 70)):
                 hour = opens + timedelta(hours=rng.randrange(int((closes - opens).total_seconds() // 3600)))
                 submission = synthetic_submission(rng, questionnaire, comuni, shift)
                 session.add(response_from_submission(round_.id, submission, hour))
-    session.commit()
     return open_rounds
 
 
-def _open_now(session: Session, questionnaire_id: str) -> Round:
+def _open_now(session: Session, questionnaire_id: str, ambito_code: str) -> Round:
     """Open a round today: in the plan whose period contains today, else as a follow-up of the
     last closed plan (the shipped 2021-2023 plan, when no current plan is loaded)."""
     try:
-        return open_round(session, questionnaire_id, "in-itinere")
+        return open_round(session, questionnaire_id, "in-itinere", ambito_code=ambito_code)
     except RoundError:
-        return open_round(session, questionnaire_id, "follow-up", follow_up=True)
+        return open_round(session, questionnaire_id, "follow-up", ambito_code=ambito_code, follow_up=True)
 
 
 @click.group("demo")
@@ -109,14 +119,33 @@ def demo_cli() -> None:
 @with_appcontext
 def create_command() -> None:
     """Create the demo rounds and responses (only on a database without rounds)."""
-    created = create_demo(get_session())
+    session = get_session()
+    created = create_demo(session)
     if not created:
         click.echo("Rounds exist already: no demo data added.")
-        return
-    click.echo(f"Demo: {len(created)} open rounds. Answer them at:")
-    for round_ in created:
-        click.echo(f"  {round_.questionnaire_version.questionnaire_id:<42} "
-                   f"{public_url(current_app.config['PUBLIC_URL'], round_)}")
+    else:
+        several = len({round_.ambito_id for round_ in created}) > 1
+        click.echo(f"Demo: {len(created)} open rounds. Answer them at:")
+        for round_ in created:
+            where = f" ({round_.ambito.code})" if several else ""
+            click.echo(f"  {round_.questionnaire_version.questionnaire_id + where:<42} "
+                       f"{public_url(current_app.config['PUBLIC_URL'], round_)}")
+    click.echo("")
+    for line in staff_instructions(session):
+        click.echo(line)
+
+
+def staff_instructions(session: Session) -> list[str]:
+    """Say where staff log in and, while nobody can, how to create the first account."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        lines = [f"Staff (operators, evaluators, admins) log in at {url_for('accounts.login', _external=True)}"]
+    if not session.scalar(select(func.count()).select_from(User)):
+        several = session.scalar(select(func.count()).select_from(Ambito)) > 1
+        lines += ["No staff account exists yet. Create the first one, an admin who then adds the others",
+                  "on the Utenti page, with:",
+                  "  .venv/bin/flask --app survey_app users create you@example.org --role admin"
+                  + (" --all-ambiti" if several else "")]
+    return lines
 
 
 def init_app(app) -> None:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address)
 
 
-def submitted_email_key() -> str:
-    """Key login attempts by the e-mail typed (hashed, so the store never holds addresses)."""
-    email = (request.form.get("email") or "").strip().lower()
-    return "login:" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
+def email_key(email: str) -> str:
+    """Key of the counters of one typed e-mail (hashed, so the store never holds addresses)."""
+    return "login:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
 
 
 def init_app(app) -> None:

@@ -34,8 +34,9 @@ def set_security_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains")
-    if request.endpoint and not request.endpoint.startswith(("respond.", "core.", "static")):
-        # staff pages show personal and sensitive data: never keep them in a cache
+    if request.endpoint and not request.endpoint.startswith(("core.", "static")):
+        # staff pages show personal and sensitive data, respondents' pages their answers and a
+        # panel card's code: never keep them in a cache (a shared phone, a proxy)
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -197,9 +197,16 @@ class Respondent:
         self.client = client
 
     def load_form(self, token: str, **query) -> LoadedForm:
+        """Open the form; after a questionnaire sent from this browser, a new one for another person."""
         response = self.client.get(f"/r/{token}/questionario", query_string=query)
         assert response.status_code == 200, response.status_code
-        return parse_form(response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        new_form = re.search(r'href="(/r/[^"]*/questionario\?nuovo=[^"]*)"', html)
+        if new_form and 'name="submission_id"' not in html:  # "Hai già inviato le risposte"
+            response = self.client.get(new_form.group(1).replace("&amp;", "&"))
+            assert response.status_code == 200, response.status_code
+            html = response.get_data(as_text=True)
+        return parse_form(html)
 
     def submit(self, token: str, data: dict):
         return self.client.post(f"/r/{token}/questionario", data=data)

@@ -109,9 +109,37 @@ def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
         dont_know = session.execute(select(func.count()).select_from(Response).join(Response.answers)
                                     .where(Response.answers.any(value=None))).scalar()
         assert dont_know > 0
-    for line in result.output.splitlines()[1:]:
+    links, staff = result.output.split("\n\n", 1)
+    for line in links.splitlines()[1:]:
         assert "http://survey.test/r/" in line
-    assert "no demo data added" in runner.invoke(args=["demo", "create"]).output
+    assert "log in at http://survey.test/accesso" in staff
+    assert "users create you@example.org --role admin\n" in staff  # one Ambito: no --all-ambiti
+    again = runner.invoke(args=["demo", "create"]).output
+    assert "no demo data added" in again and "log in at http://survey.test/accesso" in again
+
+
+def test_demo_tells_how_to_log_in_once_there_is_an_account(app, runner, staff):
+    output = runner.invoke(args=["demo", "create"]).output
+    assert "log in at http://survey.test/accesso" in output and "No staff account" not in output
+
+
+def test_demo_works_with_two_ambiti(app, runner):
+    from survey_app.models import Ambito, Comune
+
+    with app.app_context():
+        session = get_session()
+        session.add(Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")]))
+        session.commit()
+    result = runner.invoke(args=["demo", "create"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        session = get_session()
+        per_ambito = dict(session.execute(
+            select(Ambito.code, func.count(Round.id)).join(Round, Round.ambito_id == Ambito.id)
+            .where(Round.status == "open").group_by(Ambito.code)).all())
+    assert per_ambito == {"alto-sebino": len(questionnaire_files()), "basso-sebino": len(questionnaire_files())}
+    assert "(basso-sebino)" in result.output
+    assert "--role admin --all-ambiti" in result.output
 
 
 def test_demo_is_reproducible(app):

@@ -168,8 +168,13 @@ def test_gunicorn_refuses_a_production_start_without_secret_key(monkeypatch):
     with pytest.raises(SystemExit):
         module["on_starting"](server)
     assert any("SECRET_KEY" in e for e in errors) and any("https://" in e for e in errors)
-    monkeypatch.setenv("SECRET_KEY", "a-long-shared-secret")
+    monkeypatch.setenv("SECRET_KEY", "change-me")  # deploy/survey_app.env.example's value
     monkeypatch.setenv("SURVEY_PUBLIC_URL", "https://questionari.example.it")
+    errors.clear()
+    with pytest.raises(SystemExit):
+        module["on_starting"](server)
+    assert len(errors) == 1 and "example value ('change-me')" in errors[0] and "token_hex" in errors[0]
+    monkeypatch.setenv("SECRET_KEY", GOOD_SECRET_KEY)
     module["on_starting"](server)  # no exception
 
 
@@ -198,12 +203,22 @@ def test_production_makes_cookies_https_only(monkeypatch, database):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+GOOD_SECRET_KEY = "9f2c4e7a1b8d3f60c5e2a9d4b7f1e3c8a6d0b2f4e9c7a5d3b1f8e6c4a2d0b9f7"
+
+
 def test_production_problems():
-    good = {"SECRET_KEY": "s", "PUBLIC_URL": "https://questionari.example.it",
+    good = {"SECRET_KEY": GOOD_SECRET_KEY, "PUBLIC_URL": "https://questionari.example.it",
             "DATABASE_URL": "postgresql+psycopg://u@db/survey"}
     assert settings.production_problems(good) == []
     assert len(settings.production_problems({**good, "SECRET_KEY": None})) == 1
     assert len(settings.production_problems({**good, "PUBLIC_URL": "http://127.0.0.1:5000"})) == 1
+
+
+def test_production_refuses_example_and_weak_secret_keys():
+    example = re.search(r"^SECRET_KEY=(.*)$", (ROOT / "deploy" / "survey_app.env.example").read_text(), re.M)
+    for weak in (example.group(1), "Change-Me ", "secret", "test-secret", "a-long-shared-secret", "a" * 64):
+        problems = settings.production_problems({"SECRET_KEY": weak, "PUBLIC_URL": "https://q.example.it"})
+        assert len(problems) == 1 and "SECRET_KEY" in problems[0], weak
 
 
 def test_environment_settings(monkeypatch, tmp_path):
@@ -272,7 +287,8 @@ def _failed_login(app, email: str, address: str = "127.0.0.1"):
 def test_limiter_uses_redis_when_configured(monkeypatch, database, redis_client):
     from limits.storage import RedisStorage
 
-    from survey_app.limits import limiter, submitted_email_key
+    from survey_app.limits import email_key as email_key_of
+    from survey_app.limits import limiter
 
     redis, forget = redis_client
     monkeypatch.setenv("SURVEY_REDIS_URL", REDIS_URL)
@@ -283,16 +299,22 @@ def test_limiter_uses_redis_when_configured(monkeypatch, database, redis_client)
     # an address and an e-mail of this test alone (TEST-NET-2), so reruns start from zero
     address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
     email = f"{uuid.uuid4().hex}@example.org"
-    with first.test_request_context("/accesso", method="POST", data={"email": email}):
-        email_key = submitted_email_key()
+    email_key = email_key_of(email)
     forget(f"/{address}/")
     forget(email_key)
-    for _ in range(10):
-        assert _failed_login(first, email, address).status_code in (200, 401)  # refused, not limited
-    assert list(redis.scan_iter(match=f"*{email_key}*"))
+    for i in range(10):  # ten e-mails from one address: the per-address limit
+        forget(email_key_of(f"{i}{email}"))
+        assert _failed_login(first, f"{i}{email}", address).status_code in (200, 401)  # refused, not limited
     # another process (a new app, a new storage connection) sees the same counters
     second = create_app(config)
     assert _failed_login(second, email, address).status_code == 429
+    # and the per-account delay: failures from six addresses in one process slow the next in another
+    for i in range(6):
+        other = f"198.51.{uuid.uuid4().int % 250 + 1}.{i + 1}"
+        forget(f"/{other}/")
+        assert _failed_login(first, email, other).status_code == 401
+    assert list(redis.scan_iter(match=f"*{email_key}*"))
+    assert _failed_login(second, email, "203.0.113.99").status_code == 429
 
 
 def test_requests_survive_a_redis_outage(monkeypatch, database):

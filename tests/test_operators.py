@@ -213,3 +213,60 @@ def test_operator_pages_in_italian_or_english(as_role):
     assert "New survey round" in english and 'lang="en"' in english
     # the choice is remembered on the next page
     assert "New survey round" in operator.get("/gestione/").get_data(as_text=True)
+
+
+def _enter_questionnaire(operator, round_id: int, channel: str, value: str = "3"):
+    entry_path = f"/gestione/rilevazioni/{round_id}/inserimento"
+    soup = BeautifulSoup(operator.get(entry_path).get_data(as_text=True), "html.parser")
+    data = {i["name"]: i["value"] for i in soup.select("input[type=hidden]")}
+    for name in {i["name"] for i in soup.select("input[type=radio]") if i["name"].startswith("q_")}:
+        data[name] = value
+    data["channel"] = channel
+    return operator.post(entry_path, data=data)
+
+
+def test_counts_by_point_keep_typed_in_answers_apart_and_channels_in_words(as_role, make_round, respondent):
+    """Paper and assisted answers never came through the general link: they count under their channel."""
+    operator = as_role("operator")
+    round_ = make_round("persona-al-centro")
+    assert _enter_questionnaire(operator, round_.id, "paper").status_code == 303
+    assert _enter_questionnaire(operator, round_.id, "paper", "4").status_code == 303
+    assert _enter_questionnaire(operator, round_.id, "assisted").status_code == 303
+    form = respondent.load_form(round_.token)
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+
+    counts = operator.get(f"/gestione/rilevazioni/{round_.id}/monitoraggio.json").json
+    assert counts["by_point"] == [["inserite da un operatore: Questionario cartaceo", 2],
+                                  ["inserite da un operatore: Con l'aiuto di un operatore", 1],
+                                  ["link generale", 1]]
+    assert counts["by_channel"] == [["Questionario cartaceo", 2], ["Con l'aiuto di un operatore", 1],
+                                    ["Da solo/a, online", 1]]
+    page = BeautifulSoup(operator.get(f"/gestione/rilevazioni/{round_.id}").get_data(as_text=True), "html.parser")
+    channel_cells = [td.get_text() for td in page.find("table", attrs={"data-table": "by_channel"}).select("td")]
+    assert "Questionario cartaceo" in channel_cells and "paper" not in channel_cells
+    english = operator.get(f"/gestione/rilevazioni/{round_.id}/monitoraggio.json?lang=en").json
+    assert ["general link", 1] in english["by_point"]
+    assert ["Paper questionnaire", 2] in english["by_channel"]
+
+
+def test_typing_into_a_closed_round_is_refused_and_keeps_the_answers(app, as_role, make_round):
+    operator = as_role("operator")
+    round_ = make_round("persona-al-centro")
+    entry_path = f"/gestione/rilevazioni/{round_.id}/inserimento"
+    soup = BeautifulSoup(operator.get(entry_path).get_data(as_text=True), "html.parser")
+    data = {i["name"]: i["value"] for i in soup.select("input[type=hidden]")}
+    items = sorted({i["name"] for i in soup.select("input[type=radio]") if i["name"].startswith("q_")})
+    data.update({name: "2" for name in items}, channel="paper")
+    with app.app_context():
+        session = get_session()
+        session.get(Round, round_.id).status = "closed"
+        session.commit()
+
+    assert "riapri la rilevazione" in operator.get(entry_path).get_data(as_text=True)
+    refused = operator.post(entry_path, data=data)
+    assert refused.status_code == 409
+    page = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
+    assert "La rilevazione è chiusa" in page.find(id="notice").get_text()
+    assert page.find("input", attrs={"name": items[0], "value": "2"}).has_attr("checked")
+    with app.app_context():
+        assert get_session().scalars(select(Response)).all() == []

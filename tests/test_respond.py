@@ -390,3 +390,39 @@ def test_other_query_parameters_are_never_baked_into_a_reused_page(respondent, m
     plain = respondent.load_form(token, lang="en").html
     assert "fonte=manifesto" not in plain
     assert "fonte=manifesto" not in respondent.load_form(token, lang="en").html
+
+
+def test_back_after_thanks_shows_already_sent_and_resending_stores_nothing(app, client, respondent, make_round):
+    """Back after "Grazie" re-fetches the form: the browser that sent it meets the thank-you
+    content and a link to a new, empty form for another person; the old answers store nothing."""
+    import uuid
+
+    round_ = make_round()
+    other_round = make_round()
+    form = respondent.load_form(round_.token)
+    data = form.answers("4", q_access_easy="2")
+    assert respondent.submit(round_.token, data).status_code == 303
+    again = client.get(f"/r/{round_.token}/questionario")
+    assert again.status_code == 200
+    soup = BeautifulSoup(again.get_data(as_text=True), "html.parser")
+    assert soup.find("h1").text.strip() == "Hai già inviato le risposte"
+    assert "Abbiamo ricevuto e salvato le tue risposte" in soup.text
+    assert not soup.find("input", attrs={"name": "submission_id"})
+    new_link = soup.find("a", string=re.compile("Compila un nuovo questionario per un'altra persona"))
+    assert new_link["href"].startswith(f"/r/{round_.token}/questionario?nuovo=")
+    # the old page's answers, sent again (as they were, or under a made-up id): nothing new
+    assert respondent.submit(round_.token, data).status_code == 303
+    assert respondent.submit(round_.token, {**data, "submission_id": str(uuid.uuid4())}).status_code == 303
+    assert count_responses(app) == 1
+    # another person: an empty form with a new id
+    second = parse_form(client.get(new_link["href"]).get_data(as_text=True))
+    assert second.submission_id and second.submission_id != form.submission_id
+    assert "checked" not in second.html
+    assert respondent.submit(round_.token, second.answers("3")).status_code == 303
+    assert count_responses(app) == 2
+    # back to that form after its thank-you page: already sent again, not a third form
+    back = client.get(new_link["href"]).get_data(as_text=True)
+    assert "Hai già inviato le risposte" in back and 'name="submission_id"' not in back
+    assert 'name="submission_id"' in client.get(f"/r/{other_round.token}/questionario").get_data(as_text=True)
+    assert "Compila un nuovo questionario per un'altra persona" in client.get(
+        f"/r/{round_.token}/grazie").get_data(as_text=True)

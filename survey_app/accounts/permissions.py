@@ -1,11 +1,19 @@
-"""Who may do what: permissions per role, the view decorator, and Flask-Login set-up.
+"""Who may do what: permissions per role, which Ambiti a user sees, the view decorator, and
+Flask-Login set-up.
 
 Every non-public view carries ``@permission_required(...)``; the test of the route matrix
 fails for a view that has neither that nor a place in :data:`PUBLIC_ENDPOINTS`.
+
+Which Ambiti a user may see is answered here and nowhere else (:func:`ambito_scope`). It fails
+closed: staff see the Ambito they are assigned to; "every Ambito" is a right of admins only,
+given by name when the admin is created (``users create --all-ambiti`` or the choice "Tutti gli
+Ambiti"), stored as an admin without an Ambito. An operator or evaluator without an Ambito
+(which can no longer be created, but older rows may exist) sees nothing at all.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, g
@@ -53,13 +61,71 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+#: where each role lands after logging in: its own work, not another role's
+HOME_ENDPOINTS = {"admin": "manage.dashboard", "operator": "manage.dashboard", "evaluator": "results.index"}
+
+
+def home_endpoint(user) -> str:
+    """Return the endpoint of *user*'s home page (the page a login leads to by default)."""
+    return HOME_ENDPOINTS.get(getattr(user, "role", None), "manage.dashboard")
+
+
 def can(user, permission: str) -> bool:
     """Tell whether *user* (possibly anonymous) has *permission*."""
     return bool(getattr(user, "is_authenticated", False)) and user.role in PERMISSIONS[permission]
 
 
+@dataclass(frozen=True)
+class AmbitoScope:
+    """The Ambiti a user may see: every one, the ones in :attr:`ids`, or none."""
+
+    every: bool = False
+    ids: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not self.every and not self.ids
+
+    def allows(self, ambito_id: int | None) -> bool:
+        """Tell whether data of *ambito_id* may be shown (data of no Ambito only to *every*)."""
+        return self.every or (ambito_id is not None and ambito_id in self.ids)
+
+
+def ambito_scope(user) -> AmbitoScope:
+    """Return the Ambiti *user* may see (see the module docstring: it fails closed)."""
+    if not getattr(user, "is_authenticated", False):
+        return AmbitoScope()
+    if user.ambito_id is not None:
+        return AmbitoScope(ids=frozenset({user.ambito_id}))
+    if user.role == "admin":
+        return AmbitoScope(every=True)
+    return AmbitoScope()
+
+
+def sees_every_ambito(user) -> bool:
+    """Tell whether *user* is an installation-wide admin."""
+    return ambito_scope(user).every
+
+
+def scoped_ambito_id() -> int | None:
+    """Return the ``ambito_id`` argument of the query functions for the current user: ``None``
+    (no filter) only for a user who sees every Ambito; 403 for one who sees none."""
+    scope = ambito_scope(current_user)
+    if scope.every:
+        return None
+    if len(scope.ids) != 1:
+        _forbid_without_ambito()
+    return next(iter(scope.ids))
+
+
+def _forbid_without_ambito():
+    g.forbidden_reason = "no_ambito"
+    abort(403)
+
+
 def permission_required(permission: str):
-    """Decorate a view: anonymous users go to login, users without *permission* get 403."""
+    """Decorate a view: anonymous users go to login, users without *permission* get 403, and so
+    do users who may see no Ambito (every staff page shows an Ambito's data)."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -70,6 +136,8 @@ def permission_required(permission: str):
                 return login_manager.unauthorized()
             if not can(current_user, permission):
                 abort(403)
+            if ambito_scope(current_user).empty:
+                _forbid_without_ambito()
             return view(*args, **kwargs)
 
         wrapped.required_permission = permission
@@ -81,7 +149,7 @@ def permission_required(permission: str):
 def round_in_scope(round_id: int) -> Round:
     """Return the round if the current user's Ambito may see it; 404 otherwise (no existence leak)."""
     round_ = get_session().get(Round, round_id)
-    if round_ is None or (current_user.ambito_id is not None and round_.ambito_id != current_user.ambito_id):
+    if round_ is None or not ambito_scope(current_user).allows(round_.ambito_id):
         abort(404)
     return round_
 
@@ -103,15 +171,19 @@ def login_session_id() -> str | None:
 def current_ambito():
     """Return the Ambito the current user's pages work on.
 
-    A user of one Ambito always gets it; an installation-wide user picks one with
-    ``?ambito=CODE`` (the first Ambito by code otherwise). 404 when no Ambito exists.
+    A user of one Ambito always gets it; an installation-wide admin picks one with
+    ``?ambito=CODE`` (the first Ambito by code otherwise). 404 when no Ambito exists; 403 for a
+    user who may see none.
     """
     from flask import request
     from sqlalchemy import select
 
     from survey_app.models import Ambito
 
-    if current_user.ambito_id is not None:
+    scope = ambito_scope(current_user)
+    if not scope.every:
+        if current_user.ambito_id is None or not scope.allows(current_user.ambito_id):
+            _forbid_without_ambito()
         return current_user.ambito
     ambiti = get_session().scalars(select(Ambito).order_by(Ambito.code)).all()
     if not ambiti:
@@ -122,4 +194,4 @@ def current_ambito():
 
 def ambito_link_args(ambito) -> dict:
     """Query arguments keeping an installation-wide user's choice of Ambito in links."""
-    return {"ambito": ambito.code} if current_user.ambito_id is None else {}
+    return {"ambito": ambito.code} if sees_every_ambito(current_user) else {}

@@ -34,9 +34,12 @@ Notebook use::
 
     by_comune = analysis.breakdown(wide, questionnaire, by="comune")
     by_comune.counts, by_comune.scores, by_comune.suppressed
+
+    # several breakdowns published side by side: suppressed jointly (no two groups 1-4 apart)
+    tables = analysis.breakdowns(wide, questionnaire, ["comune", "service", "role"])
 """
 
-from survey_app.analysis.breakdowns import Breakdown, breakdown
+from survey_app.analysis.breakdowns import Breakdown, breakdown, breakdowns
 from survey_app.analysis.compare import (
                                          Comparison,
                                          Compatibility,
@@ -49,7 +52,7 @@ from survey_app.analysis.compare import (
 from survey_app.analysis.engines import PINGOUIN_MAX_ANSWERS
 from survey_app.analysis.formulas import benjamini_hochberg, cronbach_alpha, holm, wilson_interval
 from survey_app.analysis.frames import wide_frame
-from survey_app.analysis.privacy import MIN_CELL, suppress_cells
+from survey_app.analysis.privacy import MIN_CELL, suppress_cells, suppress_partitions
 from survey_app.analysis.scores import (
                                          Reliability,
                                          dimension_scores,
@@ -72,6 +75,7 @@ __all__ = [
     "Target",
     "benjamini_hochberg",
     "breakdown",
+    "breakdowns",
     "check_compatible",
     "compare_rounds",
     "cronbach_alpha",
@@ -86,6 +90,7 @@ __all__ = [
     "reliability",
     "respondent_scores",
     "suppress_cells",
+    "suppress_partitions",
     "wide_frame",
     "wilson_interval",
 ]

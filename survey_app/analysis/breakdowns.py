@@ -70,28 +70,45 @@ def breakdown(wide: pd.DataFrame, questionnaire: Questionnaire, by: str, *,
     :param within: a column whose values are reported separately (each with its own total),
         ``None`` to pool all rows.
     :param level: score ``dimension``, ``item`` or ``indicator`` targets.
+
+    Alone, this breakdown is safe by itself only; breakdowns published side by side must come
+    from :func:`breakdowns`, which protects them against each other.
     """
-    if by == within:
+    return breakdowns(wide, questionnaire, [by], within=within, level=level,
+                      min_cell=min_cell, indicative_below=indicative_below)[by]
+
+
+def breakdowns(wide: pd.DataFrame, questionnaire: Questionnaire, by: list[str], *,
+               within: str | None = "round_id", level: str = "dimension",
+               min_cell: int = privacy.MIN_CELL,
+               indicative_below: int = INDICATIVE_BELOW) -> dict[str, Breakdown]:
+    """Return :func:`breakdown` for each column of *by*, suppressed jointly.
+
+    Within each value of *within*, every table (the respondents, then each target's scores)
+    is suppressed by :func:`privacy.suppress_partitions` over all the columns at once, so that
+    no group of one breakdown differs by 1 to 4 people from a group of another.
+    """
+    if within in by:
         raise ValueError("by and within must be different columns")
     if level not in TARGET_BUILDERS:
         raise ValueError(f"level must be one of {sorted(TARGET_BUILDERS)}, not {level!r}")
     targets = TARGET_BUILDERS[level](questionnaire)
     points = points_by_item(questionnaire)
     target_scores = {t.id: respondent_target_scores(wide, t, points) for t in targets}
-    labels = group_labels(wide[by])
-    count_rows, score_rows, suppressed_rows = [], [], []
+    labels = {column: group_labels(wide[column]) for column in by}
+    tables = {column: ([], [], []) for column in by}  # counts, scores, suppressed rows
     for within_value, rows in _slices(wide, within):
-        groups, codes = np.unique(labels[rows], return_inverse=True)
-        context = _Slice(within, within_value, list(groups), codes, min_cell, indicative_below)
-        group_rules = context.count_table(count_rows, suppressed_rows)
+        context = _Slice(within, within_value, {c: labels[c][rows] for c in by}, min_cell,
+                         indicative_below)
+        group_rules = context.count_tables(tables)
         for target in targets:
-            context.score_table(target, target_scores[target.id][rows], group_rules,
-                                score_rows, suppressed_rows)
+            context.score_tables(target, target_scores[target.id][rows], group_rules, tables)
     within_columns = [within] if within else []
-    return Breakdown(
-        by, within, pd.DataFrame(count_rows, columns=within_columns + COUNT_COLUMNS),
-        pd.DataFrame(score_rows, columns=within_columns + SCORE_COLUMNS),
-        pd.DataFrame(suppressed_rows, columns=within_columns + SUPPRESSED_COLUMNS))
+    return {column: Breakdown(
+        column, within, pd.DataFrame(counts, columns=within_columns + COUNT_COLUMNS),
+        pd.DataFrame(scores, columns=within_columns + SCORE_COLUMNS),
+        pd.DataFrame(suppressed, columns=within_columns + SUPPRESSED_COLUMNS))
+        for column, (counts, scores, suppressed) in tables.items()}
 
 
 COUNT_COLUMNS = ["group", "is_total", "n", "suppressed", "indicative"]
@@ -117,12 +134,11 @@ def _slices(wide: pd.DataFrame, within: str | None):
 
 @dataclass
 class _Slice:
-    """One block of the breakdown (e.g. one round): its groups and how to tabulate them."""
+    """One block of the breakdowns (e.g. one round): each column's group labels, per row."""
 
     within: str | None
     within_value: object
-    groups: list[str]
-    codes: np.ndarray
+    labels: dict[str, np.ndarray]
     min_cell: int
     indicative_below: int
 
@@ -130,40 +146,51 @@ class _Slice:
         """Return the ``within`` column and value every row of this slice carries."""
         return {self.within: self.within_value} if self.within else {}
 
-    def count_table(self, rows: list, suppressed_rows: list) -> dict[str, str]:
+    def count_tables(self, tables: dict) -> dict[str, dict[str, str]]:
         """Append the respondent counts of each group and the total; return suppressed groups."""
-        n = np.bincount(self.codes, minlength=len(self.groups))
-        counts = dict(zip(self.groups, n.tolist()))
-        rules, total_hidden = privacy.suppress_cells(counts, self.min_cell)
-        hidden = rules | _total_rule(total_hidden)
-        rows += [self.key() | self._published(group, False, count, hidden)
-                 for group, count in counts.items()]
-        rows.append(self.key() | self._published(TOTAL_LABEL, True, n.sum(), hidden))
-        self._explain(hidden, "counts", None, suppressed_rows)
-        return rules
+        result = privacy.suppress_partitions(self.labels, self.min_cell)
+        for column, (rules, total_hidden) in result.items():
+            counts_rows, _, suppressed_rows = tables[column]
+            groups, n = np.unique(self.labels[column], return_counts=True)
+            hidden = rules | _total_rule(total_hidden)
+            counts_rows += [self.key() | self._published(group, False, count, hidden)
+                            for group, count in zip(groups.tolist(), n.tolist())]
+            counts_rows.append(self.key() | self._published(TOTAL_LABEL, True, n.sum(), hidden))
+            self._explain(hidden, "counts", None, suppressed_rows)
+        return {column: rules for column, (rules, _) in result.items()}
 
-    def score_table(self, target, scores: np.ndarray, group_rules: dict[str, str], rows: list,
-                    suppressed_rows: list) -> None:
-        """Append each group's score on *target*, suppressing small and recoverable cells."""
+    def score_tables(self, target, scores: np.ndarray, group_rules: dict[str, dict[str, str]],
+                     tables: dict) -> None:
+        """Append each group's score on *target*, suppressing small and close cells."""
         valid = ~np.isnan(scores)
-        codes, size = self.codes[valid], len(self.groups)
-        n = np.bincount(codes, minlength=size)
-        score_sums = np.bincount(codes, weights=scores[valid], minlength=size)
-        positives = np.bincount(codes, weights=is_positive(scores[valid], target), minlength=size)
         # a group hidden in the respondent table stays hidden in every score table
-        already = {group: rule if rule == privacy.TOTAL else privacy.GROUP
-                   for group, rule in group_rules.items()}
-        rules, total_hidden = privacy.suppress_cells(dict(zip(self.groups, n.tolist())),
-                                                     self.min_cell, already)
-        hidden = rules | _total_rule(total_hidden)
-        cells = [(g, False, n[i], score_sums[i], positives[i]) for i, g in enumerate(self.groups)]
-        cells.append((TOTAL_LABEL, True, n.sum(), score_sums.sum(), positives.sum()))
-        for group, is_total, count, score_sum, positive in cells:
-            row = self._published(group, is_total, count, hidden)
-            row |= {"level": target.level, "target_id": target.id}
-            row |= _score_values(count, score_sum, positive, target, row["suppressed"])
-            rows.append(self.key() | row)
-        self._explain(hidden, "scores", target.id, suppressed_rows)
+        already = {column: {group: rule if rule == privacy.TOTAL else privacy.GROUP
+                            for group, rule in rules.items()}
+                   for column, rules in group_rules.items()}
+        result = privacy.suppress_partitions(
+            {column: labels[valid] for column, labels in self.labels.items()}, self.min_cell,
+            already, cells={column: np.unique(labels).tolist()
+                            for column, labels in self.labels.items()})
+        positive = is_positive(scores[valid], target)
+        for column, labels in self.labels.items():
+            _, score_rows, suppressed_rows = tables[column]
+            groups, codes = np.unique(labels, return_inverse=True)
+            codes, size = codes[valid], len(groups)
+            n = np.bincount(codes, minlength=size)
+            score_sums = np.bincount(codes, weights=scores[valid], minlength=size)
+            positives = np.bincount(codes, weights=positive, minlength=size)
+            rules, total_hidden = result[column]
+            hidden = rules | _total_rule(total_hidden)
+            cells = [(g, False, n[i], score_sums[i], positives[i])
+                     for i, g in enumerate(groups.tolist())]
+            cells.append((TOTAL_LABEL, True, n.sum(), score_sums.sum(), positives.sum()))
+            for group, is_total, count, score_sum, positive_count in cells:
+                row = self._published(group, is_total, count, hidden)
+                row |= {"level": target.level, "target_id": target.id}
+                row |= _score_values(count, score_sum, positive_count, target,
+                                     row["suppressed"])
+                score_rows.append(self.key() | row)
+            self._explain(hidden, "scores", target.id, suppressed_rows)
 
     def _published(self, group: str, is_total: bool, n: int, hidden: dict) -> dict:
         suppressed = group in hidden

@@ -5,7 +5,8 @@
 * independent samples (everyone who answered each round): Mann-Whitney U with the
   rank-biserial r = 2U/(n1 n2) - 1, and Welch's t with Hedges' g;
 * paired samples (the same ``panel_key`` in both rounds): Wilcoxon signed-rank with Pratt's
-  treatment of zero differences and the matched-pairs rank-biserial, the paired t with d_z,
+  treatment of zero differences and Kerby's matched-pairs rank-biserial on the same ranks
+  (unchanged pairs do not dilute it), the paired t with d_z,
   counts of improved / same / worsened respondents, McNemar on the top-box share.
 
 Signs: every effect is *after minus before*, so positive means the later round scored higher.

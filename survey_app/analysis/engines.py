@@ -83,13 +83,16 @@ def mann_whitney(after: np.ndarray, before: np.ndarray, engine: str) -> RankResu
 def wilcoxon_pratt(after: np.ndarray, before: np.ndarray, engine: str) -> RankResult:
     """Return the Wilcoxon signed-rank test of paired *after* - *before*, Pratt's zero method.
 
-    No continuity correction; scipy's default method: exact distribution without ties or
-    zeros (up to 50 pairs), exhaustive sign flips with them (up to 13 pairs), else the normal
-    approximation. The sign-flip case is computed by :func:`formulas.exact_signed_rank_p`
-    (the same numbers, without scipy's 0.8 s per call). The effect is the matched-pairs
-    rank-biserial of :func:`formulas.matched_rank_biserial_from_counts`, the same in both
-    engines. All pairs unchanged: no evidence of change, p = 1 and r = 0 (scipy would divide
-    by zero).
+    Pratt: unchanged pairs are ranked with the others (then left out of R+ and R-). No
+    continuity correction. The p-value follows scipy's ``method="auto"`` (checked in scipy
+    1.17): up to 50 pairs without tied |d| and without zeros, the exact distribution; up to
+    13 pairs with ties or zeros, the exact distribution over the 2^n sign flips (computed
+    here by :func:`formulas.exact_signed_rank_p`, the same numbers without scipy's 0.8 s per
+    call); otherwise the normal approximation with the tie and zero variance corrections.
+    The effect is Kerby's matched-pairs rank-biserial on the same Pratt ranks
+    (:func:`formulas.matched_rank_biserial_from_counts`), the same in both engines (pingouin's
+    ``RBC`` ranks after dropping zeros, so it is not used). All pairs unchanged: no evidence
+    of change, p = 1 and r = 0 (scipy would divide by zero).
     """
     # rounded so that equal changes of averaged scores tie despite binary fractions
     differences = np.round(after - before, formulas.ROUNDING_DECIMALS)

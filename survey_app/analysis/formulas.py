@@ -238,14 +238,18 @@ def rank_biserial_from_counts(before_counts: np.ndarray, after_counts: np.ndarra
 
 
 def matched_rank_biserial_from_counts(differences: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Return the matched-pairs rank-biserial r of paired differences (after - before), Pratt.
+    """Return Kerby's (2014) matched-pairs rank-biserial r of paired differences (after - before).
 
     *differences* are the sorted distinct differences (0 included if present), *counts* how
     many pairs have each, shape (values,) or (replicates, values). |d| is ranked over all n
-    pairs, zeros included (Pratt), with mid-ranks for ties; then
-    r = (R+ - R-) / (n(n+1)/2), R+/R- the rank sums of positive/negative differences. Pairs
-    that did not change therefore pull r towards 0, as ties do in Cliff's delta; without
-    zero differences r is Kerby's (2014) matched-pairs rank-biserial.
+    pairs, zeros included (Pratt, as the Wilcoxon test here ranks them), with mid-ranks for
+    ties; then r = (R+ - R-) / (R+ + R-), R+/R- the rank sums of the positive/negative
+    differences. Unchanged pairs take part in the ranking but in neither sum, so a panel where
+    some improved, the rest stayed the same and nobody worsened has r = 1 (how many stayed the
+    same is reported beside it). With no changed pair r is undefined (``NaN``).
+
+    pingouin's ``wilcoxon`` drops the zero differences before ranking (Wilcoxon's method), so
+    its ``RBC`` equals this r when no pair is unchanged and can differ when some are.
     """
     counts = np.atleast_2d(counts).astype(float)
     magnitudes = np.abs(differences)
@@ -255,9 +259,10 @@ def matched_rank_biserial_from_counts(differences: np.ndarray, counts: np.ndarra
     mid_rank = np.cumsum(tied, axis=1) - (tied - 1) / 2             # mid-rank of each |d|
     rank_of_value = np.empty_like(counts)
     rank_of_value[:, by_magnitude] = mid_rank[:, group]              # back to the signed values
-    signed_rank_sum = (counts * rank_of_value * np.sign(differences)).sum(axis=1)
-    n = counts.sum(axis=1)
-    return safe_divide(signed_rank_sum, n * (n + 1) / 2)
+    signs = np.sign(differences)
+    signed_rank_sum = (counts * rank_of_value * signs).sum(axis=1)
+    changed_rank_sum = (counts * rank_of_value * np.abs(signs)).sum(axis=1)
+    return safe_divide(signed_rank_sum, changed_rank_sum)
 
 
 def rank_biserial_interval(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:

@@ -4,7 +4,9 @@ The web app hands over two DataFrames (see :data:`ANSWER_COLUMNS` and
 :data:`RESPONSE_COLUMNS`); :func:`wide_frame` checks them against the questionnaire and
 returns one row per response with one column per item, reverse-coded items already recoded
 as ``points + 1 - value``. Missing answers ("non so / non applicabile", unanswered) stay
-``NaN``: they are never turned into a midpoint.
+``NaN``: they are never turned into a midpoint. The two kinds are kept apart by one boolean
+marker column per item (:func:`dont_know_column`), true where "non so" was chosen: a ``NaN``
+without the marker is an item left without any answer (blank on paper, skipped online).
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ if TYPE_CHECKING:
 
 #: columns of the tidy answers table: one row per answer
 ANSWER_COLUMNS = ("response_id", "round_id", "item_id", "value")
+#: optional column of the answers table: true for a row recording an item left without answer
+#: (without the column, every ``NaN`` value is "non so", as stored before it existed)
+NOT_ANSWERED_COLUMN = "not_answered"
+#: prefix of the wide frame's "non so" marker columns (item ids cannot contain ``:``)
+DONT_KNOW_PREFIX = "non_so:"
 #: columns of the responses table: one row per response
 RESPONSE_COLUMNS = ("response_id", "round_id", "comune", "service", "role", "channel", "point",
                     "panel_key")
@@ -33,16 +40,23 @@ def item_ids(questionnaire: Questionnaire) -> list[str]:
     return [item.id for item in questionnaire.items]
 
 
+def dont_know_column(item_id: str) -> str:
+    """Return the name of the wide frame's column telling where *item_id* was answered "non so"."""
+    return DONT_KNOW_PREFIX + item_id
+
+
 def wide_frame(answers: pd.DataFrame, responses: pd.DataFrame,
                questionnaire: Questionnaire) -> pd.DataFrame:
     """Return one row per response and one float column per item, reverse items recoded.
 
-    :param answers: tidy answers, columns :data:`ANSWER_COLUMNS`; ``value`` is the raw point
-        (1..points) or ``NaN`` for "non so" / unanswered.
+    :param answers: tidy answers, columns :data:`ANSWER_COLUMNS` (and optionally
+        :data:`NOT_ANSWERED_COLUMN`); ``value`` is the raw point (1..points) or ``NaN`` for
+        "non so" (or, where ``not_answered`` is true, an item left without answer).
     :param responses: one row per response, columns :data:`RESPONSE_COLUMNS`.
     :return: a DataFrame indexed by ``response_id`` with the columns
-        :data:`KEPT_RESPONSE_COLUMNS` followed by one column per item (questionnaire order).
-        Responses without any answer are kept, with all items missing.
+        :data:`KEPT_RESPONSE_COLUMNS`, one column per item (questionnaire order), then one
+        boolean "non so" marker per item (:func:`dont_know_column`, same order).
+        Responses without any answer are kept, with all items missing (not answered).
     :raise ValueError: when a column is missing, an id is duplicated or unknown, a value is
         not a whole point of the item's scale, or an answer's round differs from its response's.
     """
@@ -57,17 +71,19 @@ def wide_frame(answers: pd.DataFrame, responses: pd.DataFrame,
         raise ValueError(f"responses: duplicated response_id {_examples(duplicated)}")
 
     response_index = pd.Index(responses["response_id"])
-    matrix = reverse_code(_answer_matrix(answers, responses, response_index, questionnaire),
-                          questionnaire)
+    raw, dont_know = _answer_matrix(answers, responses, response_index, questionnaire)
+    matrix = reverse_code(raw, questionnaire)
     wide = responses.loc[:, list(KEPT_RESPONSE_COLUMNS)].copy()
     wide.index = response_index
     items = pd.DataFrame(matrix, index=response_index, columns=ids)
-    return pd.concat([wide, items], axis=1)
+    markers = pd.DataFrame(dont_know, index=response_index, columns=[dont_know_column(i) for i in ids])
+    return pd.concat([wide, items, markers], axis=1)
 
 
 def _answer_matrix(answers: pd.DataFrame, responses: pd.DataFrame, response_index: pd.Index,
-                   questionnaire: Questionnaire) -> np.ndarray:
-    """Return the checked raw values as a responses x items matrix (``NaN`` = no answer).
+                   questionnaire: Questionnaire) -> tuple[np.ndarray, np.ndarray]:
+    """Return the checked raw values as a responses x items matrix (``NaN`` = no answer),
+    and where "non so" was answered (a boolean matrix of the same shape).
 
     Placed by position with numpy rather than ``DataFrame.pivot``: linear in the answers
     (4 million place in ~0.3 s), and every error names the offending answers.
@@ -83,7 +99,12 @@ def _answer_matrix(answers: pd.DataFrame, responses: pd.DataFrame, response_inde
     cells = rows.astype(np.int64) * len(ids) + columns
     _check_duplicates(answers, cells, matrix.size)
     matrix.flat[cells] = values
-    return matrix
+    dont_know = np.zeros(matrix.shape, dtype=bool)
+    chosen = np.isnan(values)
+    if NOT_ANSWERED_COLUMN in answers.columns:
+        chosen &= ~answers[NOT_ANSWERED_COLUMN].to_numpy(dtype=bool, na_value=False)
+    dont_know.flat[cells[chosen]] = True
+    return matrix, dont_know
 
 
 def reverse_code(matrix: np.ndarray, questionnaire: Questionnaire) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from survey_app.analysis import formulas
+from survey_app.analysis.frames import dont_know_column
 from survey_app.analysis.targets import (
     Target,
     dimension_targets,
@@ -65,7 +66,8 @@ def item_scores(wide: pd.DataFrame, questionnaire: Questionnaire, by="round_id")
     """Return the distribution and scores of every item, per group.
 
     Columns: the *by* columns, ``item_id``, ``dimension_id``, ``points``, ``top_box``,
-    ``reverse``, ``n`` (valid answers), ``missing``, ``count_1..count_K`` and ``pct_1..pct_K``
+    ``reverse``, ``n`` (valid answers), ``missing`` (the others: ``dont_know``, who chose
+    "non so", plus ``not_answered``, who gave no answer), ``count_1..count_K`` and ``pct_1..pct_K``
     (K = the largest scale; percentages of valid answers, ``NaN`` beyond an item's scale),
     ``median``, ``q1``, ``q3``, ``mean``, ``sd`` (points, reverse items already recoded),
     ``score`` (0-100), ``top_box_share`` (answers in the top ``top_box`` points) with its
@@ -80,10 +82,13 @@ def item_scores(wide: pd.DataFrame, questionnaire: Questionnaire, by="round_id")
         counts = point_counts(wide[item.id].to_numpy(dtype=float, na_value=np.nan), codes,
                               n_groups, largest)
         summary = summarise_counts(counts, item.scale.points, item.scale.top_box)
+        missing = rows_per_group - counts.sum(axis=1)
+        dont_know = np.bincount(codes, weights=wide[dont_know_column(item.id)].to_numpy(dtype=float),
+                                minlength=n_groups).astype(np.int64)
         columns = {"item_id": item.id, "dimension_id": item.dimension_id,
                    "points": item.scale.points, "top_box": item.scale.top_box,
-                   "reverse": item.reverse, "n": summary.pop("n"),
-                   "missing": rows_per_group - counts.sum(axis=1)}
+                   "reverse": item.reverse, "n": summary.pop("n"), "missing": missing,
+                   "dont_know": dont_know, "not_answered": missing - dont_know}
         columns |= {f"count_{v}": counts[:, v - 1] for v in range(1, largest + 1)}
         columns |= summary
         blocks.append(_with_keys(keys, columns))

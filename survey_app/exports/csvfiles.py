@@ -24,7 +24,17 @@ import numpy as np
 import pandas as pd
 
 from survey_app.exports.cells import neutralise_cell, safe_value
-from survey_app.exports.dataset import DONT_KNOW_CODE, Dataset, Variable, variables, wide_table
+from survey_app.exports.dataset import (
+    DONT_KNOW_CODE,
+    DONT_KNOW_TEXT,
+    MISSING_CODES,
+    NOT_ANSWERED_CODE,
+    NOT_ANSWERED_TEXT,
+    Dataset,
+    Variable,
+    variables,
+    wide_table,
+)
 
 CHUNK_ROWS = 20_000
 BOM = "\ufeff"
@@ -85,14 +95,15 @@ def wide_csv(data: Dataset, dialect: Dialect = EXCEL_IT) -> bytes:
 
 
 #: columns of the long file after the context variables
-LONG_ANSWER_COLUMNS = ("domanda", "variabile", "valore", "non_so")
+LONG_ANSWER_COLUMNS = ("domanda", "variabile", "valore", "non_so", "non_risposto")
 
 
 def iter_long_csv(data: Dataset, dialect: Dialect = EXCEL_IT) -> Iterator[bytes]:
     """Yield the long file: one row per stored answer, with its response's context.
 
     Columns: the context variables, ``domanda`` (item id), ``variabile`` (its name in the
-    wide file), ``valore`` (raw point, empty for "non so"), ``non_so`` (1 or 0) and
+    wide file), ``valore`` (raw point, empty for a missing answer), ``non_so`` (1 for
+    "non so", else 0), ``non_risposto`` (1 for an item left without answer, else 0) and
     ``commento`` (the response's comment, repeated on each of its rows).
 
     Each response's context and comment are rendered as CSV text once and repeated on its
@@ -117,11 +128,15 @@ def iter_long_csv(data: Dataset, dialect: Dialect = EXCEL_IT) -> Iterator[bytes]
     known = (rows >= 0) & positions.notna().to_numpy()
     rows, positions = rows[known], positions[known].to_numpy(dtype=int)
     values = answers["value"].to_numpy(dtype=float, na_value=np.nan)[known]
+    blank = (answers["not_answered"].to_numpy(dtype=bool, na_value=False)[known]
+             if "not_answered" in answers.columns else np.zeros(len(values), dtype=bool))
     sort = np.lexsort((positions, rows))
-    rows, positions, values = rows[sort], positions[sort], values[sort]
-    value_parts = np.array([f"{v}{dialect.delimiter}0" for v in range(8)] + [
-        f"{dialect.delimiter}1"], dtype=object)  # points 1..7, then "non so"
-    codes = np.where(np.isnan(values), len(value_parts) - 1, np.nan_to_num(values).astype(int))
+    rows, positions, values, blank = rows[sort], positions[sort], values[sort], blank[sort]
+    d = dialect.delimiter
+    value_parts = np.array([f"{v}{d}0{d}0" for v in range(8)] + [f"{d}1{d}0", f"{d}0{d}1"],
+                           dtype=object)  # points 1..7, then "non so", then not answered
+    codes = np.where(np.isnan(values), len(value_parts) - 2, np.nan_to_num(values).astype(int))
+    codes[blank] = len(value_parts) - 1
     header = [v.name for v in context] + list(LONG_ANSWER_COLUMNS) + [comment.name]
     yield ((BOM if dialect.bom else "") + line.render(header) + "\r\n").encode("utf-8")
     for start in range(0, len(rows), CHUNK_ROWS * 10):
@@ -170,7 +185,7 @@ def codebook_rows(data: Dataset) -> list[list]:
 def _values_text(variable: Variable) -> str:
     if variable.kind == "item":
         return "; ".join(f"{code} = {label}" for code, label in variable.values.items()
-                         if code != DONT_KNOW_CODE)
+                         if code not in MISSING_CODES)
     if variable.kind == "coded":
         return "; ".join(f"{code} = {label}" for code, label in variable.values.items())
     return ""
@@ -178,11 +193,15 @@ def _values_text(variable: Variable) -> str:
 
 def _missing_text(variable: Variable) -> str:
     if variable.kind == "item":
+        kinds = []
         if DONT_KNOW_CODE in variable.values:
-            label = variable.values[DONT_KNOW_CODE]
-            return (f"vuoto = non risposto o «{label}»; nel file SPSS {DONT_KNOW_CODE} = "
-                    f"«{label}» (mancante definito dall'utente), non risposto = mancante di sistema")
-        return "vuoto = non risposto"
+            kinds.append((DONT_KNOW_TEXT, DONT_KNOW_CODE, f"«{variable.values[DONT_KNOW_CODE]}»"))
+        kinds.append((NOT_ANSWERED_TEXT, NOT_ANSWERED_CODE, "nessuna risposta (lasciata in bianco o saltata)"))
+        return ("; ".join(f"{text} = {meaning}" for text, _code, meaning in kinds)
+                + "; vuoto = nessuna risposta registrata (domanda non presente nella versione)"
+                + "; nel file SPSS " + ", ".join(f"{code} = {text}" for text, code, _m in kinds)
+                + " (mancanti definiti dall'utente), vuoto = mancante di sistema"
+                + "; in R: na.strings = c(\"\", \"" + "\", \"".join(t for t, _c, _m in kinds) + "\")")
     if variable.kind == "coded":
         return ("vuoto = non indicato; in CSV e XLSX si scrive l'etichetta, in SPSS il codice")
     return "vuoto = non indicato" if variable.kind != "numeric" else ""

@@ -2,7 +2,8 @@
 
 :class:`Dataset` is what every raw download is written from: the responses table (one row
 per response, context columns and the free comment), the tidy answers (one row per stored
-answer, ``value`` ``NaN`` for "non so / non applicabile") and the questionnaire version(s).
+answer, ``value`` ``NaN`` for a missing answer, ``not_answered`` true for an item left
+without answer rather than "non so / non applicabile") and the questionnaire version(s).
 :func:`variables` names and describes the columns of the wide file once, so the CSV, the
 XLSX ``dati`` sheet, the SPSS file and the codebook all use the same variable names.
 
@@ -10,15 +11,22 @@ Raw means raw: values are the points as answered (1 = the first label of the sca
 reverse items **not** recoded (the codebook says which items are reversed), and no
 small-cell suppression (raw data are for the evaluators' own statistical work).
 
-Missing answers. A respondent can answer "non so / non applicabile" (stored as an answer
-without a value) or leave an optional item unanswered (nothing stored):
+Missing answers, of two kinds never mixed: "non so / non applicabile" (the person chose
+it) and not answered (a box left blank on paper, an optional item skipped online; stored
+as a row marked ``not_answered``). An item with no stored row at all (an item of another
+questionnaire version, or skipped online before not-answered rows were stored) is a third,
+empty case:
 
-* SPSS: "non so" is the value :data:`DONT_KNOW_CODE` (99), labelled and declared
-  *user-missing*, so SPSS leaves it out of every statistic while keeping it countable;
-  unanswered is *system-missing*;
-* CSV wide and XLSX: both are an empty cell (a spreadsheet would average a 99);
-* CSV long: one row per stored answer, ``non_so`` = 1 for "non so"; unanswered items have
-  no row.
+* SPSS: "non so" is :data:`DONT_KNOW_CODE` (99) and not answered
+  :data:`NOT_ANSWERED_CODE` (98), both labelled and declared *user-missing*, so SPSS
+  leaves them out of every statistic while keeping them countable; no row is
+  *system-missing*;
+* CSV wide and XLSX: "non so" is the text :data:`DONT_KNOW_TEXT` (``NS``), not answered
+  :data:`NOT_ANSWERED_TEXT` (``NR``), no row an empty cell: text, so a spreadsheet's
+  averages skip them (a 99 would be averaged); in R read them with
+  ``na.strings = c("", "NS", "NR")``;
+* CSV long: one row per stored answer, ``non_so`` = 1 for "non so", ``non_risposto`` = 1
+  for not answered.
 
 Variable names are valid SPSS names (at most 64 bytes, starting with a letter, letters,
 digits and ``_`` only, not ending in ``_`` or ``.``, no reserved word, unique ignoring case).
@@ -39,6 +47,14 @@ from survey_app.questionnaires.definition import Questionnaire
 #: the SPSS code of "non so / non applicabile" (declared user-missing)
 DONT_KNOW_CODE = 99
 DONT_KNOW_LABEL = "non so / non applicabile"
+#: the SPSS code of an item left without answer (declared user-missing)
+NOT_ANSWERED_CODE = 98
+NOT_ANSWERED_LABEL = "nessuna risposta"
+#: how CSV and XLSX files write the two kinds of missing answer (text: never averaged)
+DONT_KNOW_TEXT = "NS"
+NOT_ANSWERED_TEXT = "NR"
+#: the codes of missing answers, never values of a scale (scales have at most 7 points)
+MISSING_CODES = (NOT_ANSWERED_CODE, DONT_KNOW_CODE)
 SPSS_MAX_NAME_BYTES = 64
 SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 #: columns of the responses table a :class:`Dataset` needs (``comment`` may be all missing)
@@ -91,7 +107,8 @@ class Dataset:
     """Raw responses of one or more rounds, ready to be written in any format.
 
     :param responses: columns :data:`RESPONSE_COLUMNS` (``submitted_hour`` naive UTC).
-    :param answers: ``response_id``, ``item_id``, ``value`` (raw point, ``NaN`` = "non so").
+    :param answers: ``response_id``, ``item_id``, ``value`` (raw point, ``NaN`` = missing) and
+        optionally ``not_answered`` (true: no answer; without it every ``NaN`` is "non so").
     :param questionnaires: the version(s) answered, the latest first: its items and labels win
         when versions differ; items of older versions only are appended.
     """
@@ -112,23 +129,30 @@ class Dataset:
                     items.append(item)
         return items
 
-    def item_matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (values, dont_know): responses x items, raw points (``NaN`` = missing).
+    def item_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (values, dont_know, not_answered): responses x items.
 
-        ``dont_know`` is true where "non so" was stored; elsewhere a ``NaN`` is unanswered.
+        ``values`` are raw points (``NaN`` = missing); ``dont_know`` is true where "non so"
+        was stored, ``not_answered`` where an item was left without answer; a ``NaN`` that
+        is neither has no stored row.
         """
         ids = [item.id for item in self.items()]
         shape = (len(self.responses), len(ids))
         values = np.full(shape, np.nan)
         dont_know = np.zeros(shape, dtype=bool)
+        not_answered = np.zeros(shape, dtype=bool)
         if len(self.answers) and len(ids):
             rows = pd.Index(self.responses["response_id"]).get_indexer(self.answers["response_id"])
             columns = pd.Index(ids).get_indexer(self.answers["item_id"])
             known = (rows >= 0) & (columns >= 0)
+            rows, columns = rows[known], columns[known]
             raw = self.answers["value"].to_numpy(dtype=float, na_value=np.nan)[known]
-            values[rows[known], columns[known]] = raw
-            dont_know[rows[known], columns[known]] = np.isnan(raw)
-        return values, dont_know
+            blank = (self.answers["not_answered"].to_numpy(dtype=bool, na_value=False)[known]
+                     if "not_answered" in self.answers.columns else np.zeros(len(raw), dtype=bool))
+            values[rows, columns] = raw
+            dont_know[rows, columns] = np.isnan(raw) & ~blank
+            not_answered[rows, columns] = blank
+        return values, dont_know, not_answered
 
     def submitted_dates(self) -> pd.Series:
         """Return each response's local (Europe/Rome) submission day."""
@@ -186,6 +210,7 @@ def variables(data: Dataset) -> list[Variable]:
         result.append(Variable(names.claim(name), label, kind, source, values))
     for item in data.items():
         values = {v: label.get("it", str(v)) for v, label in enumerate(item.scale.labels, start=1)}
+        values[NOT_ANSWERED_CODE] = NOT_ANSWERED_LABEL
         if item.scale.dont_know:
             values[DONT_KNOW_CODE] = item.scale.dont_know.get("it", DONT_KNOW_LABEL)
         note = ("formulata al negativo: il valore non è invertito nei dati grezzi"
@@ -235,27 +260,34 @@ def _truncate(name: str, limit: int) -> str:
 def wide_table(data: Dataset, columns: list[Variable], *, coded: str = "text") -> pd.DataFrame:
     """Return the wide file as a DataFrame whose columns are the variable names.
 
-    :param coded: ``text`` writes coded variables as their labels and both kinds of missing
-        answer as empty (CSV, XLSX); ``code`` writes numeric codes and "non so" as
-        :data:`DONT_KNOW_CODE` (SPSS).
-    Item columns are nullable integers (``text``) or floats (``code``); text is not
-    neutralised here (each writer does it for its format).
+    :param coded: ``text`` writes coded variables as their labels and the two kinds of
+        missing answer as :data:`DONT_KNOW_TEXT` and :data:`NOT_ANSWERED_TEXT` (CSV, XLSX);
+        ``code`` writes numeric codes, "non so" as :data:`DONT_KNOW_CODE` and not answered
+        as :data:`NOT_ANSWERED_CODE` (SPSS).
+    Item columns hold whole numbers, the two texts and ``None`` (``text``) or floats
+    (``code``); text is not neutralised here (each writer does it for its format).
     """
     if coded not in ("text", "code"):
         raise ValueError("coded must be 'text' or 'code'")
     responses = data.responses.reset_index(drop=True)
-    values, dont_know = data.item_matrix()
+    values, dont_know, not_answered = data.item_matrix()
     item_position = {item.id: i for i, item in enumerate(data.items())}
     code_maps = data.code_maps()
     out = {}
     for variable in columns:
         if variable.kind == "item":
-            column = values[:, item_position[variable.item_id]].copy()
+            position = item_position[variable.item_id]
+            column = values[:, position].copy()
             if coded == "code":
-                column[dont_know[:, item_position[variable.item_id]]] = DONT_KNOW_CODE
+                column[dont_know[:, position]] = DONT_KNOW_CODE
+                column[not_answered[:, position]] = NOT_ANSWERED_CODE
                 out[variable.name] = column
             else:
-                out[variable.name] = pd.array(column, dtype="Float64").astype("Int64")
+                cells = pd.array(column, dtype="Float64").astype("Int64").astype(object)
+                cells[pd.isna(cells)] = None
+                cells[dont_know[:, position]] = DONT_KNOW_TEXT
+                cells[not_answered[:, position]] = NOT_ANSWERED_TEXT
+                out[variable.name] = pd.Series(cells, dtype=object)
         elif variable.source == "submitted_date":
             out[variable.name] = data.submitted_dates().reset_index(drop=True)
         elif variable.kind == "coded":

@@ -2,8 +2,9 @@
 
 Items are numeric, ordinal, labelled with the Italian statement and with the scale's labels
 as value labels; "non so / non applicabile" is
-:data:`survey_app.exports.dataset.DONT_KNOW_CODE` (99), labelled and declared user-missing;
-an unanswered item is system-missing. Comune, service, role and channel are numeric codes
+:data:`survey_app.exports.dataset.DONT_KNOW_CODE` (99) and an item left without answer
+:data:`survey_app.exports.dataset.NOT_ANSWERED_CODE` (98), both labelled and declared
+user-missing; an item with no stored answer is system-missing. Comune, service, role and channel are numeric codes
 with value labels (nominal); the submission day is an SPSS date; the free comment, the
 language, the distribution point and the panel key are strings. The comment is written as
 typed: SPSS does not evaluate cell contents, so it is not neutralised here (the CSV and XLSX
@@ -17,7 +18,7 @@ import tempfile
 
 import pyreadstat
 
-from survey_app.exports.dataset import DONT_KNOW_CODE, Dataset, variables, wide_table
+from survey_app.exports.dataset import MISSING_CODES, Dataset, variables, wide_table
 
 #: SPSS keeps at most this many bytes of a variable label
 MAX_LABEL_BYTES = 256
@@ -47,8 +48,8 @@ def sav_bytes(data: Dataset) -> bytes:
     value_labels = {v.name: {float(code): _clip(str(label), MAX_VALUE_LABEL_BYTES)
                              for code, label in v.values.items()}
                     for v in columns if v.values}
-    missing = {v.name: [float(DONT_KNOW_CODE)] for v in columns
-               if v.kind == "item" and DONT_KNOW_CODE in v.values}
+    missing = {v.name: [float(code) for code in MISSING_CODES if code in v.values]
+               for v in columns if v.kind == "item"}
     measures = {v.name: v.measure for v in columns}
     formats = {v.name: "F8.0" for v in columns if v.kind in ("item", "coded", "numeric")}
     handle, path = tempfile.mkstemp(suffix=".sav")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
+from urllib.parse import unquote_to_bytes
 
 from babel.support import Translations
 from flask_babel import get_locale
@@ -24,6 +25,10 @@ from survey_app.respond.submission import Submission
 
 #: the form value of "non so / non applicabile"
 DONT_KNOW = "na"
+#: the form value of an item left blank on a paper questionnaire (offered to operators only)
+NOT_ANSWERED = "blank"
+#: its label: a choice of the operator's, never of the respondent's
+NOT_ANSWERED_LABEL = _l("Nessuna risposta (lasciato in bianco)")
 ROLE_LABELS = {
     "beneficiary": _l("Persona che usa il servizio"),
     "carer": _l("Familiare o persona che assiste (caregiver)"),
@@ -43,12 +48,17 @@ def item_field_name(item_id: str) -> str:
     return f"q_{item_id}"
 
 
-def _valid_uuid(_form, field) -> None:
+def is_submission_id(value) -> bool:
+    """Tell whether *value* is written as the ids :func:`new_submission_id` gives."""
     try:
-        if str(uuid.UUID(field.data or "")) != field.data:
-            raise ValueError
-    except ValueError as exc:
-        raise ValidationError(_l("Identificativo di invio non valido.")) from exc
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _valid_uuid(_form, field) -> None:
+    if not is_submission_id(field.data):
+        raise ValidationError(_l("Identificativo di invio non valido."))
 
 
 #: the honeypot: hidden from people, filled by naive bots
@@ -145,7 +155,10 @@ def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple,
                    enumerate(item.scale.labels, start=1)]
         if item.scale.dont_know:
             choices.append(SelectChoice(DONT_KNOW, localized(item.scale.dont_know, language)))
-        required = InputRequired(message=_l("Scegli una risposta.")) if item.required else Optional()
+        if ask_channel:
+            # typed from paper: an empty box is recorded as such, never as "non so"
+            choices.append(SelectChoice(NOT_ANSWERED, NOT_ANSWERED_LABEL))
+        required = InputRequired(message=_l("Scegli una risposta.")) if item.required else _not_chosen()
         setattr(GeneratedForm, item_field_name(item.id),
                 RadioField(localized(item.text, language), choices=choices, validators=[required]))
 
@@ -184,7 +197,14 @@ def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple,
 def _required_choice(question: dict):
     if question.get("required"):
         return InputRequired(message=_l("Scegli una risposta."))
-    return Optional()
+    return _not_chosen()
+
+
+def _not_chosen() -> Optional:
+    """Let an optional choice be left out, and only that: WTForms' default ``Optional`` also
+    takes a value of spaces for "left out" and drops the "not a valid choice" error with it,
+    so a posted ``" "`` would reach the database."""
+    return Optional(strip_whitespace=False)
 
 
 def unexpected_fields(formdata, form: QuestionnaireForm) -> list[str]:
@@ -206,6 +226,25 @@ def unexpected_fields(formdata, form: QuestionnaireForm) -> list[str]:
     return problems
 
 
+def unreadable_fields(raw_body: bytes, mimetype: str, formdata) -> list[str]:
+    """Return the names of the fields whose values are not valid UTF-8 as sent.
+
+    Werkzeug decodes what it cannot read into other text (percent escapes kept for a URL-encoded
+    body, U+FFFD in a multipart one), which would be stored as if the person had typed it.
+    """
+    if mimetype == "application/x-www-form-urlencoded":
+        names = []
+        for pair in raw_body.split(b"&"):
+            name, _sep, value = pair.partition(b"=")
+            try:
+                for part in (name, value):
+                    unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                names.append(unquote_to_bytes(name).decode("utf-8", "replace"))
+        return names
+    return [name for name in formdata if any("\ufffd" in value for value in formdata.getlist(name))]
+
+
 def new_submission_id() -> str:
     """Return a fresh submission id (a random UUID) for a form being rendered."""
     return str(uuid.uuid4())
@@ -221,10 +260,12 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
     :param service: the round's service when the form did not ask for it.
     """
     answers: dict[str, int | None] = {}
+    not_answered = []
     for item in questionnaire.items:
         raw = form[item_field_name(item.id)].data
-        if raw in (None, ""):
-            continue  # an optional item left blank: no answer row at all
+        if raw in (None, "", NOT_ANSWERED):
+            not_answered.append(item.id)  # skipped online (optional items only) or blank on paper
+            continue
         answers[item.id] = None if raw == DONT_KNOW else int(raw)
     if "comune" in form and form.comune.data:
         comune_id = int(form.comune.data)
@@ -237,6 +278,7 @@ def submission_from_form(form: QuestionnaireForm, questionnaire: Questionnaire, 
     return Submission(
         submission_id=form.submission_id.data,
         answers=answers,
+        not_answered=tuple(not_answered),
         comune_id=comune_id,
         service=service,
         role=role,

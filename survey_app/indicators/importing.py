@@ -54,6 +54,9 @@ FIRST_SEMESTER = "2021-H1"
 #: rows and columns read from a file at most
 MAX_ROWS = 5000
 MAX_COLUMNS = 30
+#: the most an XLSX file may hold once unzipped: a workbook is a zip of XML that compresses
+#: a thousandfold, so a small upload can expand to gigabytes in memory (see :func:`_check_unzipped_size`)
+MAX_XLSX_UNZIPPED_BYTES = 20 * 1024 * 1024
 
 #: the ``tipo`` codes of files and their stored kinds
 FILE_KIND_CODES = {"numero": "number", "percentuale": "percent", "si_no": "yes_no", "testo": "text"}
@@ -520,13 +523,33 @@ def _decode(data: bytes) -> str:
         raise InvalidValue(_("Il file non è un testo UTF-8 né Windows-1252: salvalo come «CSV UTF-8».")) from exc
 
 
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse a workbook whose members add up to more than :data:`MAX_XLSX_UNZIPPED_BYTES` unzipped.
+
+    Read from the zip's directory, before anything is decompressed. A directory that
+    under-states a member's size does not get past: :mod:`zipfile`, which openpyxl reads
+    through, stops at the declared size and fails the CRC check.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidValue(_("Il file non è un file Excel (.xlsx) leggibile.")) from exc
+    if unzipped > MAX_XLSX_UNZIPPED_BYTES:
+        raise InvalidValue(_("Il file Excel contiene troppi dati (%(size)d MB una volta decompresso, al massimo "
+                             "%(n)d MB): togli fogli, immagini e formattazioni non necessari o salvalo come .csv.",
+                             size=math.ceil(unzipped / (1024 * 1024)), n=MAX_XLSX_UNZIPPED_BYTES // (1024 * 1024)))
+
+
 def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    _check_unzipped_size(data)
     try:
         with warnings.catch_warnings():
             # Excel files carry extensions openpyxl does not read (data validation, slicers)
             warnings.simplefilter("ignore")
+            # read-only: rows are parsed one at a time as iter_rows asks for them, never the whole sheet
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise InvalidValue(_("Il file non è un file Excel (.xlsx) leggibile.")) from exc

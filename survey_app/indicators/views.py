@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.accounts.permissions import ambito_link_args as _ambito_args
-from survey_app.accounts.permissions import can, permission_required
+from survey_app.accounts.permissions import can, permission_required, sees_every_ambito
 from survey_app.accounts.permissions import current_ambito as _ambito
 from survey_app.db import get_session
 from survey_app.indicators import display
@@ -121,7 +121,7 @@ def _args(ambito: Ambito, plan: Plan) -> dict:
 
 
 def _ambiti_to_choose() -> list[Ambito]:
-    if current_user.ambito_id is not None:
+    if not sees_every_ambito(current_user):
         return []
     ambiti = get_session().scalars(select(Ambito).order_by(Ambito.name)).all()
     return ambiti if len(ambiti) > 1 else []

@@ -55,11 +55,12 @@ def rounds_past_retention(session: Session, cutoff: datetime) -> list[Round]:
 def summarise_round(session: Session, round_: Round) -> dict:
     """Return the aggregated counts of *round_* that survive the purge."""
     item_counts: dict[str, Counter] = defaultdict(Counter)
-    for item_id, value, n in session.execute(
-        select(Answer.item_id, Answer.value, func.count()).join(Response)
-        .where(Response.round_id == round_.id).group_by(Answer.item_id, Answer.value)
+    for item_id, value, not_answered, n in session.execute(
+        select(Answer.item_id, Answer.value, Answer.not_answered, func.count()).join(Response)
+        .where(Response.round_id == round_.id).group_by(Answer.item_id, Answer.value, Answer.not_answered)
     ):
-        item_counts[item_id]["non_so" if value is None else str(value)] += n
+        key = "non_risposto" if not_answered else "non_so" if value is None else str(value)
+        item_counts[item_id][key] += n
 
     def counts(column):
         return {str(value): n for value, n in session.execute(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, quoted_values
@@ -64,18 +64,29 @@ class Response(Base):
 
 
 class Answer(Base):
-    """The answer to one Likert item; ``value`` is ``None`` for "non so / non applicabile"."""
+    """The answer to one Likert item shown to the respondent.
+
+    ``value`` is the point (1..7), or ``None`` for a missing answer, of one of two kinds kept
+    apart: "non so / non applicabile" (``not_answered`` false: the person chose it) and not
+    answered (``not_answered`` true: left blank on paper, or an optional item skipped online).
+    """
 
     __tablename__ = "answers"
-    __table_args__ = (CheckConstraint("value IS NULL OR (value >= 1 AND value <= 7)", name="value"),)
+    __table_args__ = (
+        CheckConstraint("value IS NULL OR (value >= 1 AND value <= 7)", name="value"),
+        CheckConstraint("NOT not_answered OR value IS NULL", name="not_answered_has_no_value"),
+    )
 
     response_id: Mapped[int] = mapped_column(
         ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
     item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int | None] = mapped_column(SmallInteger)
+    #: true for an item left without any answer (distinct from "non so", which is a choice)
+    not_answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
     def __repr__(self) -> str:
-        return f"<Answer {self.response_id}/{self.item_id}={self.value}>"
+        shown = "not answered" if self.not_answered else self.value
+        return f"<Answer {self.response_id}/{self.item_id}={shown}>"

@@ -956,7 +956,7 @@ def comparison_blocks(
             Table(
                 f"Persone con tessera presenti in entrambe le rilevazioni "
                 f"({pairing.get('n_pairs')} coppie): quante migliorano, restano uguali o "
-                f"peggiorano; test di Wilcoxon con r rank-biserial appaiato",
+                f"peggiorano; test di Wilcoxon (Pratt) con r rank-biserial appaiato di Kerby",
                 [
                     "Dimensione o indicatore",
                     "Coppie",
@@ -1379,6 +1379,18 @@ def methods_annex(data: FinalData) -> Section:
                     "che migliorano, restano uguali o peggiorano. Gli intervalli di r si calcolano "
                     "con il jackknife sulla scala z di Fisher, quelli delle variazioni di quota "
                     "con il metodo di Newcombe."
+                ),
+                Paragraph(
+                    "L'r rank-biserial appaiato è quello di Kerby (2014), r = (R⁺ − R⁻) / "
+                    "(R⁺ + R⁻), sugli stessi ranghi del test: le differenze nulle sono ordinate "
+                    "con le altre (Pratt) ma non entrano in R⁺ né in R⁻, quindi le persone "
+                    "rimaste uguali, contate a parte, non avvicinano r a zero. La funzione "
+                    "wilcoxon di pingouin ordina dopo aver tolto le differenze nulle: quando ce "
+                    "ne sono il suo r può differire da quello mostrato, che è quello di Pratt. "
+                    "Il p del test di Wilcoxon è esatto fino a 50 coppie senza differenze nulle "
+                    "o a pari merito, esatto per enumerazione dei segni fino a 13 coppie quando "
+                    "ce ne sono; negli altri casi viene dall'approssimazione normale, con la "
+                    "correzione per i pari merito e senza correzione di continuità."
                 ),
                 Table(
                     "Soglie della dimensione dell'effetto",

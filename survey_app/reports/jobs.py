@@ -3,8 +3,9 @@
 Why. The PDF of the whole plan takes WeasyPrint tens of seconds (about half a second a page)
 and the analysis of every round behind it a few more: that must not hold a request worker.
 Even the PDF of one objective takes a few seconds. So the files of a report (HTML, PDF,
-DOCX) are made by the same background process as the evaluators' results, ``flask --app
-survey_app results worker`` (or one pass of ``results refresh``), and stored in a
+DOCX) are made by the same background runner as the evaluators' results (the ``flask --app
+survey_app results worker`` process, one pass of ``results refresh``, or under ``make run`` a
+thread of the web process: see :mod:`survey_app.job_queue`), and stored in a
 :class:`~survey_app.models.reports.ReportJob` row with the progress of the run
 (objectives done out of the total, and the stage: objectives, PDF, DOCX) for the page to
 show. The job machinery is the one of :mod:`survey_app.results.snapshots` (a table, a

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app import audit
+from survey_app import audit, job_queue
 from survey_app.accounts.permissions import ambito_link_args as _ambito_args
 from survey_app.accounts.permissions import current_ambito as _ambito
 from survey_app.accounts.permissions import permission_required, round_in_scope
@@ -158,6 +158,7 @@ def request_final():
     status = jobs.request(session, jobs.ReportSpec.of(plan))
     _log(session, "report.request", ambito, None, plan=plan.code)
     session.commit()
+    job_queue.wake(current_app)
     if status.current and status.state == "ready":
         flash(_("Il rapporto è già aggiornato ai dati di oggi."))
     else:
@@ -295,6 +296,7 @@ def request_objective():
     jobs.request(session, jobs.ReportSpec.of(plan, objective.id))
     _log(session, "report.request", ambito, objective.id, plan=plan.code)
     session.commit()
+    job_queue.wake(current_app)
     flash(
         _(
             "Richiesta registrata: PDF e DOCX si preparano in background. Aggiorna la pagina tra "

@@ -3,47 +3,76 @@
 Layers (none is enough alone, together they stop the cheap attacks):
 
 - a honeypot field people never see (``website``): a filled one is refused;
-- a minimum completion time: the form carries a signed timestamp of when it was first shown,
-  and a submission faster than a person could read the statements is shown back to be checked
-  and sent again (a person does it in a second; a script must wait);
+- one rendered form, one response: the form carries a stamp signed with the app's secret key
+  that binds the submission id the server issued to the time the form was shown. The id is
+  never the client's choice, so replaying a form under made-up ids stores nothing new, and
+  the stamp expires (``FORM_MAX_AGE_SECONDS``, a day by default: long enough for a slow person);
+- a minimum completion time, read from the same stamp: a submission faster than a person could
+  read the statements is shown back to be checked and sent again (a person does it in a second;
+  a script must wait);
 - per-address rate limits (:mod:`survey_app.limits`: memory or Redis, never the database),
   generous because a whole audience may share one venue's Wi-Fi;
 - a soft warning when a browser has already answered the round (carers answer for several
-  people, so it never blocks);
+  people, so it never blocks); and, on the link it answered through, the thank-you page again
+  instead of a form that the browser may fill in with the answers just sent (see
+  :data:`SENT_COOKIE`);
 - an alert in the audit log when a round receives a burst of submissions.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-_SALT = "questionnaire-started"
+#: a new salt for the stamps binding an id (the earlier ones carried only a time): a page
+#: rendered before the change is read as expired, shown again with its answers and a new stamp
+_SALT = "questionnaire-form"
 #: cookie listing the rounds this browser answered (ids only), for the soft warning
 ANSWERED_COOKIE = "risposto"
+#: cookie scoped to the path of the link a questionnaire was sent through: a random marker
+#: (nothing about the person or the answers). Going back to the form after the thank-you page
+#: shows "already sent" with a link to a new, empty form; the link carries the marker, which
+#: changes with every response, so going back to that form after sending it says the same.
+SENT_COOKIE = "inviato"
 #: submissions per minute to one round that raise an alert to its operators
 BURST_LIMIT = "30/minute"
 
 
-def started_stamp(secret_key: str) -> str:
-    """Return a signed stamp of the current time, for the form's ``started`` field."""
-    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(int(time.time()))
+@dataclass(frozen=True)
+class FormStamp:
+    """What a rendered form's signed stamp says: the id the server issued and when."""
+
+    submission_id: str
+    issued_at: int
+
+    def age(self) -> float:
+        return time.time() - self.issued_at
 
 
-def seconds_since_started(secret_key: str, stamp: str | None) -> float | None:
-    """Return how long ago *stamp* was issued, or ``None`` if it is missing or forged."""
-    if not stamp:
+def issue_stamp(secret_key: str, submission_id: str) -> str:
+    """Return the signed stamp of a form rendered now with *submission_id*."""
+    return URLSafeSerializer(secret_key, salt=_SALT).dumps([submission_id, int(time.time())])
+
+
+def read_stamp(secret_key: str, stamp: str | None, max_age: float) -> FormStamp | None:
+    """Return what *stamp* says, or ``None`` if it is missing, forged, malformed or older than *max_age*."""
+    if not stamp or len(stamp) > 200:
         return None
     try:
-        issued = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(stamp)
-    except BadSignature:
+        submission_id, issued_at = URLSafeSerializer(secret_key, salt=_SALT).loads(stamp)
+    except (BadSignature, TypeError, ValueError):
         return None
-    return time.time() - int(issued)
+    if not isinstance(submission_id, str) or not isinstance(issued_at, int):
+        return None
+    found = FormStamp(submission_id, issued_at)
+    return found if found.age() <= max_age else None
 
 
 def minimum_seconds(item_count: int, configured: float) -> float:
@@ -60,6 +89,12 @@ def with_answered_round(cookie_value: str | None, round_id: int) -> str:
     """Return the cookie value with *round_id* added (the last 50 rounds are kept)."""
     rounds = [r for r in (cookie_value or "").split(".") if r.isdigit() and r != str(round_id)]
     return ".".join((rounds + [str(round_id)])[-50:])
+
+
+def sent_marker(current: str | None, stored_now: bool) -> str:
+    """Return the :data:`SENT_COOKIE` value after a submission: new when a response was stored,
+    the current one for a retry of a response already stored."""
+    return current if current and not stored_now else secrets.token_urlsafe(9)
 
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,7 @@ from flask_login import current_user
 from survey_app import audit
 from survey_app.accounts.permissions import permission_required, round_in_scope
 from survey_app.db import get_session
-from survey_app.forms.questionnaire import new_submission_id
-from survey_app.respond.views import build_round_form, process_submission
+from survey_app.respond.views import build_round_form, issue_form_identity, process_submission
 
 bp = Blueprint("entry", __name__, url_prefix="/gestione")
 
@@ -20,7 +19,13 @@ def enter(round_id: int):
     """Type in one questionnaire; the same exactly-once rules as online answers apply."""
     round_ = round_in_scope(round_id)
     questionnaire = round_.questionnaire_version.questionnaire
-    if request.method == "POST":
+    closed = round_.availability() == "closed"
+    if request.method == "POST" and closed:
+        # refused, not stored as late: the analysis would count it in a period it does not belong to.
+        # The answers stay in the form, so they are saved with one click once the round is reopened.
+        form = build_round_form(round_, "it", request.form, ask_channel=True)
+        notice, status = _closed_notice(), 409
+    elif request.method == "POST":
         form = build_round_form(round_, "it", request.form, ask_channel=True)
         result = process_submission(round_, form, language="it", channel="paper")
         if result.status in ("stored", "duplicate"):
@@ -33,7 +38,13 @@ def enter(round_id: int):
         notice = result.notice or _("Questo invio era già stato salvato con risposte diverse.")
     else:
         form = build_round_form(round_, "it", ask_channel=True)
-        form.submission_id.data = new_submission_id()
-        notice, status = None, 200
+        issue_form_identity(form)
+        notice, status = (_closed_notice() if closed else None), 200
     return render_template("respond/entry.html", round=round_, questionnaire=questionnaire, form=form,
                            language="it", notice=notice), status
+
+
+def _closed_notice() -> str:
+    return _("La rilevazione è chiusa: non si possono inserire questionari. Se un questionario cartaceo "
+             "è arrivato in ritardo e va contato, riapri la rilevazione dalla sua pagina (pulsante "
+             "«Riapri»), salva il questionario e poi chiudi di nuovo la rilevazione.")

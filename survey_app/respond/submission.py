@@ -26,6 +26,8 @@ class Submission:
     submission_id: str
     #: item id → point (1..k), or ``None`` for "non so / non applicabile"
     answers: dict[str, int | None]
+    #: items shown but left without any answer (not the same as "non so")
+    not_answered: tuple[str, ...] = ()
     comune_id: int | None = None
     service: str | None = None
     role: str | None = None
@@ -44,6 +46,8 @@ class Submission:
             "role": self.role, "comment": self.comment, "channel": self.channel,
             "panel_code": self.panel_code_id,
         }
+        if self.not_answered:  # absent when empty, so the hashes stored before it existed still match
+            payload["not_answered"] = sorted(self.not_answered)
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -85,8 +89,15 @@ def response_from_submission(round_id: int, submission: Submission, submitted_ho
     """Build the (unsaved) :class:`Response` row of *submission*, with its answers."""
     return Response(
         **response_columns(round_id, submission, submitted_hour),
-        answers=[Answer(item_id=item_id, value=value) for item_id, value in submission.answers.items()],
+        answers=[Answer(**row) for row in answer_rows(submission)],
     )
+
+
+def answer_rows(submission: Submission) -> list[dict]:
+    """Return the ``answers`` rows of *submission* (without the response id): points, "non so", not answered."""
+    return ([{"item_id": item_id, "value": value, "not_answered": False}
+             for item_id, value in submission.answers.items()]
+            + [{"item_id": item_id, "value": None, "not_answered": True} for item_id in submission.not_answered])
 
 
 _INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
@@ -108,21 +119,30 @@ def record_submission(session: Session, round_id: int, submission: Submission) -
     try:
         connection = session.connection()
         response_id = connection.execute(_INSERT_RESPONSE, columns).scalar_one()
-        if submission.answers:
-            connection.execute(_INSERT_ANSWER, [
-                {"response_id": response_id, "item_id": item_id, "value": value}
-                for item_id, value in submission.answers.items()])
+        rows = answer_rows(submission)
+        if rows:
+            connection.execute(_INSERT_ANSWER, [{"response_id": response_id, **row} for row in rows])
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = session.scalar(
-            select(Response).where(Response.submission_id == submission.submission_id)
-        )
-        if existing is None:
+        outcome = stored_outcome(session, round_id, submission)
+        if outcome is None:
             if submission.panel_code_id is not None:
                 # another submission with this code won the race for the round
                 return SubmissionOutcome("panel_code_used", None)
             raise
-        same = existing.round_id == round_id and existing.payload_hash == columns["payload_hash"]
-        return SubmissionOutcome("duplicate" if same else "conflict", existing.id)
+        return outcome
     return SubmissionOutcome("stored", response_id)
+
+
+def stored_outcome(session: Session, round_id: int, submission: Submission) -> SubmissionOutcome | None:
+    """Return what storing *submission* again would give: ``duplicate`` or ``conflict``, or
+    ``None`` when nothing is stored under its submission id."""
+    existing = session.execute(
+        select(Response.id, Response.round_id, Response.payload_hash)
+        .where(Response.submission_id == submission.submission_id)
+    ).first()
+    if existing is None:
+        return None
+    same = existing.round_id == round_id and existing.payload_hash == submission.payload_hash()
+    return SubmissionOutcome("duplicate" if same else "conflict", existing.id)

@@ -7,6 +7,8 @@ database unavailable), so nothing typed is ever lost.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+import contextlib
 from dataclasses import dataclass
 
 from flask import (
@@ -25,13 +27,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from survey_app import audit
+from survey_app import audit, core
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import (
-    build_questionnaire_form,
+    is_submission_id,
     new_submission_id,
     submission_from_form,
     unexpected_fields,
+    unreadable_fields,
 )
 from survey_app.i18n import content_language
 from survey_app.limits import limiter
@@ -40,7 +43,8 @@ from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usab
 from survey_app.respond import antibot
 from survey_app.respond.rendering import fresh_form_page, fresh_questions_html, is_pristine
 from survey_app.respond.submission import SubmissionOutcome, record_submission
-from survey_app.rounds.queries import comune_choices, resolve_public_token
+from survey_app.respond.round_form import RoundForm, last_round_form, round_form
+from survey_app.rounds.queries import resolve_public_token
 
 bp = Blueprint("respond", __name__)
 
@@ -48,8 +52,6 @@ bp = Blueprint("respond", __name__)
 RETRY_AFTER_SECONDS = 30
 #: where a card's QR code puts the panel code until the form is rendered
 PANEL_CODE_SESSION_KEY = "panel_code"
-#: generous: a whole audience may share one venue's Wi-Fi address
-SUBMIT_LIMIT = "120 per minute"
 #: links that do not exist: a person mistypes a few, a guesser tries thousands
 UNKNOWN_LINK_LIMIT = "30 per minute"
 
@@ -58,7 +60,21 @@ def _is_not_found(response) -> bool:
     return response.status_code == 404
 
 
+def _sent_through_this_link() -> bool:
+    return bool(request.cookies.get(antibot.SENT_COOKIE))
+
+
+def _submit_limit() -> str:
+    # generous (SUBMIT_RATE_LIMIT): a whole audience may share one venue's Wi-Fi address
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+#: Unknown links are counted by address, apart from submissions: an address past the limit is
+#: refused the public pages for a while, but never a submission (only the generous submission
+#: limit counts those) nor the thank-you page of the browser that has just sent one.
 guess_limit = limiter.shared_limit(UNKNOWN_LINK_LIMIT, scope="unknown-links", deduct_when=_is_not_found)
+guess_limit_unless_sent = limiter.shared_limit(UNKNOWN_LINK_LIMIT, scope="unknown-links",
+                                               deduct_when=_is_not_found, exempt_when=_sent_through_this_link)
 
 
 def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
@@ -68,15 +84,13 @@ def _resolve_or_404(token: str) -> tuple[Round, DistributionPoint | None]:
     return round_, point
 
 
-def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False):
-    """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code."""
-    questionnaire = round_.questionnaire_version.questionnaire
-    comuni = comune_choices(get_session(), round_)
-    return build_questionnaire_form(
-        questionnaire, language, comuni, ask_comune=round_.comune_id is None,
-        ask_service=round_.service is None, ask_panel_code=round_.is_panel, ask_channel=ask_channel,
-        formdata=formdata,
-    )
+def build_round_form(round_: Round, language: str, formdata=None, *, ask_channel: bool = False,
+                     link: str | None = None):
+    """Build the form of *round_*: scoped comune and service are not asked; panel rounds ask a code.
+
+    :param link: the public link it is shown through, to keep its make-up for an outage.
+    """
+    return round_form(get_session(), round_, link).build(language, formdata, ask_channel=ask_channel)
 
 
 @dataclass
@@ -88,25 +102,53 @@ class SubmissionResult:
     http_status: int = 200
 
 
+def issue_form_identity(form) -> None:
+    """Give a form being rendered its submission id, and the signed stamp binding it to now."""
+    form.submission_id.data = new_submission_id()
+    form.started.data = antibot.issue_stamp(current_app.config["SECRET_KEY"], form.submission_id.data)
+
+
 def process_submission(round_: Round, form, *, language: str, channel: str,
-                       point: DistributionPoint | None = None) -> SubmissionResult:
+                       point: DistributionPoint | None = None, unreadable: Collection[str] = ()) -> SubmissionResult:
     """Validate *form* (already bound to the posted data) and store it once.
 
     Shared by the respondents' form and the operators' paper and assisted entry.
+
+    :param unreadable: names of fields whose values were not valid UTF-8 as sent (see
+        :func:`~survey_app.forms.questionnaire.unreadable_fields`): refused, with a message.
     """
     questionnaire = round_.questionnaire_version.questionnaire
-    if channel == "self" and not _took_long_enough(form, len(questionnaire.items)):
+    stamp = antibot.read_stamp(current_app.config["SECRET_KEY"], form.started.data,
+                               current_app.config["FORM_MAX_AGE_SECONDS"])
+    if stamp is None:
+        # missing, forged or expired: the answers are shown again under a new id, to be resent
+        issue_form_identity(form)
+        form.validate()
+        return SubmissionResult("invalid", _expired_page_notice(), 400)
+    # the id is the one the server issued with this form, whatever id the client sent: the
+    # same rendered form sent again under made-up ids is a retry of its one response
+    malformed_id = not is_submission_id(form.submission_id.data)
+    form.submission_id.data = stamp.submission_id
+    if malformed_id:
+        form.validate()
+        return SubmissionResult("invalid", _(
+            "Questa pagina è stata modificata. Le tue risposte sono ancora qui: "
+            "controlla e premi di nuovo «Invia le risposte»."), 400)
+    if channel == "self" and not _took_long_enough(stamp, len(questionnaire.items)):
+        form.validate()
         return SubmissionResult("invalid", _(
             "Hai risposto molto in fretta. Controlla che le risposte siano quelle che volevi, "
             "poi premi di nuovo «Invia le risposte»."), 400)
-    if not form.validate():
+    valid = form.validate()
+    for name in unreadable:
+        if name in form:
+            form[name].errors.append(_("Questo testo contiene caratteri che non riusciamo a leggere: "
+                                       "correggilo e invia di nuovo."))
+            valid = False
+    if not valid:
         if set(form.errors) == {"csrf_token"}:
             # expired or missing session: keep the answers, issue a fresh token, ask to resend
-            return SubmissionResult("invalid", _(
-                "Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
-                "controlla e premi di nuovo «Invia le risposte»."), 400)
-        if "submission_id" in form.errors:
-            form.submission_id.data = new_submission_id()
+            return SubmissionResult("invalid", _expired_page_notice(), 400)
         return SubmissionResult("invalid", _(
             "Alcune risposte mancano o non sono valide. Le trovi segnate qui sotto."), 400)
     db = get_session()
@@ -130,9 +172,7 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
         outcome: SubmissionOutcome = record_submission(db, round_.id, submission)
     except DBAPIError:
         db.rollback()
-        return SubmissionResult("unavailable", _(
-            "In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
-            "sono ancora qui. Riprova tra qualche istante."), 503)
+        return SubmissionResult("unavailable", _unavailable_notice(), 503)
     if outcome.status == "panel_code_used":
         form.panel_code.errors = [_("Questo codice non può essere usato. Controlla di averlo scritto bene, "
                                     "oppure chiedi una tessera nuova all'operatore.")]
@@ -140,26 +180,34 @@ def process_submission(round_: Round, form, *, language: str, channel: str,
     return SubmissionResult(outcome.status, None, 409 if outcome.status == "conflict" else 200)
 
 
-def _took_long_enough(form, item_count: int) -> bool:
+def _expired_page_notice() -> str:
+    return _("Per sicurezza la pagina era scaduta. Le tue risposte sono ancora qui: "
+             "controlla e premi di nuovo «Invia le risposte».")
+
+
+def _unavailable_notice() -> str:
+    return _("In questo momento non riusciamo a salvare le risposte. Non sono andate perse: "
+             "sono ancora qui. Riprova tra qualche istante.")
+
+
+def _took_long_enough(stamp: antibot.FormStamp, item_count: int) -> bool:
     """Tell whether the form was shown long enough ago for a person to have read it."""
     minimum = antibot.minimum_seconds(item_count, current_app.config["MIN_COMPLETION_SECONDS"])
-    if minimum <= 0:
-        return True
-    secret = current_app.config["SECRET_KEY"]
-    elapsed = antibot.seconds_since_started(secret, form.started.data)
-    if elapsed is None:
-        form.started.data = antibot.started_stamp(secret)  # forged or missing: start counting now
-    return elapsed is not None and elapsed >= minimum
+    return minimum <= 0 or stamp.age() >= minimum
 
 
-def _render_form(round_: Round, token: str, form, language: str, *, notice: str | None = None,
+def _render_form(round_: Round | RoundForm, token: str, form, language: str, *, notice: str | None = None,
                  status: int = 200):
-    already_answered = str(round_.id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
-    questionnaire = round_.questionnaire_version.questionnaire
+    """Render the form page; from a :class:`RoundForm` when the database cannot be read."""
+    if isinstance(round_, RoundForm):
+        round_id, questionnaire = round_.round_id, round_.questionnaire
+    else:
+        round_id, questionnaire = round_.id, round_.questionnaire_version.questionnaire
+    already_answered = str(round_id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
 
     def render() -> str:
         return render_template(
-            "respond/form.html", round=round_, token=token, questionnaire=questionnaire, form=form,
+            "respond/form.html", token=token, questionnaire=questionnaire, form=form,
             language=language, notice=notice, already_answered=already_answered,
             pristine_questions=fresh_questions_html(form, questionnaire, language),
         )
@@ -174,8 +222,52 @@ def _render_form(round_: Round, token: str, form, language: str, *, notice: str 
     else:
         page = render()
     response = make_response(page, status)
-    if status == 503:
+    if status in (429, 503):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(error):
+    """A submission the database could not take at all (not even to find its round): shown back."""
+    if request.endpoint == "respond.submit":
+        with contextlib.suppress(Exception):  # the session may be as broken as the database
+            get_session().rollback()
+        return _refused_submission(503, _unavailable_notice(), database_down=True)
+    return core.database_unavailable(error)
+
+
+@bp.errorhandler(429)
+def _too_many_requests(error):
+    """A submission refused by a rate limit: shown back with its answers, to send a little later."""
+    if request.endpoint == "respond.submit":
+        return _refused_submission(429, _(
+            "In questo momento arrivano troppe risposte dalla tua rete. Non sono andate perse: "
+            "sono ancora qui. Riprova tra un minuto."))
+    return core.too_many_requests(error)
+
+
+def _refused_submission(status: int, notice: str, *, database_down: bool = False):
+    """Answer a submission that could not be taken with its form and every answer in it.
+
+    The form is rebuilt from the copy this process kept of the link's form, or from the
+    database when it can be read; failing both, every posted field goes back in a page
+    whose one button sends them again, so nothing is lost even then.
+    """
+    token = request.view_args.get("token", "") if request.view_args else ""
+    found = last_round_form(token)
+    if found is None and not database_down:
+        with contextlib.suppress(DBAPIError):
+            round_, _point = resolve_public_token(get_session(), token)
+            found = round_form(get_session(), round_, token) if round_ is not None else None
+    if found is None:
+        response = make_response(render_template(
+            "respond/resend.html", notice=notice, fields=list(request.form.items(multi=True))), status)
+    else:
+        language = content_language(found.questionnaire)
+        response = _render_form(found, token, found.build(language, formdata=request.form), language,
+                                notice=notice, status=status)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -207,44 +299,65 @@ def form(token: str):
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability)
     language = content_language(round_.questionnaire_version.questionnaire)
-    questionnaire_form = build_round_form(round_, language)
-    questionnaire_form.submission_id.data = new_submission_id()
-    questionnaire_form.started.data = antibot.started_stamp(current_app.config["SECRET_KEY"])
+    sent = request.cookies.get(antibot.SENT_COOKIE)
+    if sent and request.args.get("nuovo") != sent:
+        # this browser sent a questionnaire through this link, and this is not the new one it
+        # asked for: most likely the form again after "back", which the browser may fill in
+        return _thanks_page(round_, token, already_sent=True)
+    questionnaire_form = build_round_form(round_, language, link=token)
+    issue_form_identity(questionnaire_form)
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
         questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
     return _render_form(round_, token, questionnaire_form, language)
 
 
 @bp.post("/r/<token>/questionario")
-@guess_limit
-@limiter.limit(SUBMIT_LIMIT)
+@limiter.limit(_submit_limit)
 def submit(token: str):
     """Validate and store a submission; re-render it with every answer when it cannot be stored."""
     round_, point = _resolve_or_404(token)
     if (availability := round_.availability()) != "open":
         return _unavailable(round_, availability, status=409)
     language = content_language(round_.questionnaire_version.questionnaire)
-    questionnaire_form = build_round_form(round_, language, formdata=request.form)
+    raw_body = request.get_data(cache=True)  # kept: the form is parsed from it next
+    questionnaire_form = build_round_form(round_, language, formdata=request.form, link=token)
     if problems := unexpected_fields(request.form, questionnaire_form):
         return render_template("core/error.html", code=400, problems=problems), 400
-    result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point)
+    result = process_submission(round_, questionnaire_form, language=language, channel="self", point=point,
+                                unreadable=unreadable_fields(raw_body, request.mimetype, request.form))
     if result.status in ("invalid", "unavailable"):
         return _render_form(round_, token, questionnaire_form, language, notice=result.notice,
                             status=result.http_status)
     if result.status == "conflict":
         return render_template("respond/conflict.html", round=round_, token=token,
-                               questionnaire=round_.questionnaire_version.questionnaire, language=language), 409
+                               questionnaire=round_.questionnaire_version.questionnaire, language=language,
+                               new_form_url=_new_form_url(token)), 409
     session.pop(PANEL_CODE_SESSION_KEY, None)
     if result.status == "stored":
         _watch_for_bursts(round_)
     response = redirect(url_for("respond.thanks", token=token), code=303)
+    cookie = {"max_age": 365 * 24 * 3600, "httponly": True, "samesite": "Lax",
+              "secure": current_app.config.get("SESSION_COOKIE_SECURE", False)}
     response.set_cookie(
         antibot.ANSWERED_COOKIE,
-        antibot.with_answered_round(request.cookies.get(antibot.ANSWERED_COOKIE), round_.id),
-        max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-    )
+        antibot.with_answered_round(request.cookies.get(antibot.ANSWERED_COOKIE), round_.id), **cookie)
+    response.set_cookie(
+        antibot.SENT_COOKIE,
+        antibot.sent_marker(request.cookies.get(antibot.SENT_COOKIE), result.status == "stored"),
+        path=url_for("respond.landing", token=token), **cookie)
     return response
+
+
+def _new_form_url(token: str) -> str:
+    """Return the address of a new, empty form for another person, past the "already sent" page."""
+    return url_for("respond.form", token=token, nuovo=request.cookies.get(antibot.SENT_COOKIE))
+
+
+def _thanks_page(round_: Round, token: str, *, already_sent: bool = False):
+    questionnaire = round_.questionnaire_version.questionnaire
+    return render_template("respond/thanks.html", round=round_, token=token, questionnaire=questionnaire,
+                           language=content_language(questionnaire), already_sent=already_sent,
+                           new_form_url=_new_form_url(token))
 
 
 def _watch_for_bursts(round_: Round) -> None:
@@ -256,13 +369,11 @@ def _watch_for_bursts(round_: Round) -> None:
 
 
 @bp.get("/r/<token>/grazie")
-@guess_limit
+@guess_limit_unless_sent
 def thanks(token: str):
     """Thank the respondent; reached only by the redirect after a successful commit."""
     round_, _point = _resolve_or_404(token)
-    questionnaire = round_.questionnaire_version.questionnaire
-    return render_template("respond/thanks.html", round=round_, token=token, questionnaire=questionnaire,
-                           language=content_language(questionnaire))
+    return _thanks_page(round_, token)
 
 
 @bp.get("/c/<code>")

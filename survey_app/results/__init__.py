@@ -9,4 +9,4 @@ Modules: :mod:`.queries` (rounds -> DataFrames, two queries, chunked), :mod:`.co
 """
 
 #: bump when the payload layout changes: stored payloads of an older layout are recomputed
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2

@@ -13,12 +13,14 @@ The rule (the numbers are :data:`survey_app.analysis.MIN_CELL` and
   a dimension with fewer than 5 scores, alpha on fewer than 5 complete questionnaires, a
   comparison row with fewer than 5 answers or pairs on either side) is suppressed;
 * breakdowns by comune, service, role and distribution point use
-  :func:`survey_app.analysis.breakdown`, which adds complementary suppression;
+  :func:`survey_app.analysis.breakdowns`, which adds complementary suppression within each
+  breakdown and across them (no published group 1 to 4 people away from another, totals
+  included: :mod:`survey_app.analysis.privacy`);
 * a filter (one comune, or one service) is a cell of that breakdown: it is shown only when
   the breakdown publishes that cell, and each item, dimension and indicator of the filtered
   view only when the breakdown publishes that group's score for it. So a filtered view can
-  never reveal, by difference with the whole round or with other filters, what the
-  breakdown hides. Breakdowns are not repeated inside a filtered view (they would be cross
+  never reveal, by difference with the whole round, with other filters or with the groups
+  of another breakdown, what the breakdowns hide. Breakdowns are not repeated inside a filtered view (they would be cross
   tables, which one-way suppression does not protect), and filters are one at a time for
   the same reason;
 * groups under 20 respondents are flagged ``indicative``.
@@ -62,7 +64,7 @@ def clean(value):
 
 
 #: columns that count people: whole numbers even when pandas stored them as floats
-COUNT_COLUMNS = {"n", "missing", "excluded", "n_used", "n_items", "n_before", "n_after",
+COUNT_COLUMNS = {"n", "missing", "dont_know", "not_answered", "excluded", "n_used", "n_items", "n_before", "n_after",
                  "n_improved", "n_same", "n_worsened"}
 
 
@@ -102,13 +104,14 @@ def round_payload(wide: pd.DataFrame, questionnaire: Questionnaire, *,
         return payload | {"status": "empty", "n": 0}
     if n_all < MIN_CELL:
         return payload | {"status": "suppressed", "reason": "total", "n": None}
-    payload["filter_options"] = {column: published_groups(wide, questionnaire, column)
+    tables = JointBreakdowns(wide, questionnaire)
+    payload["filter_options"] = {column: published_groups(tables, column)
                                  for column in FILTER_COLUMNS}
     if filter_column is None:
         subset = wide
         rule = _NumberRule()
     else:
-        publication = filter_publication(wide, questionnaire, filter_column, filter_value)
+        publication = filter_publication(tables, filter_column, filter_value)
         if publication is None:
             return payload | {"status": "suppressed", "reason": "filter", "n": None}
         subset = wide[wide[filter_column].astype(object) == filter_value]
@@ -118,9 +121,29 @@ def round_payload(wide: pd.DataFrame, questionnaire: Questionnaire, *,
                 "items": item_rows(subset, questionnaire, rule),
                 "dimensions": dimension_rows(subset, questionnaire, rule),
                 "indicators": indicator_rows(subset, questionnaire, rule),
-                "breakdowns": ({} if filter_column else
-                               breakdown_tables(subset, questionnaire))}
+                "breakdowns": {} if filter_column else breakdown_tables(tables)}
     return payload
+
+
+class JointBreakdowns:
+    """The breakdowns of one whole round by every column with data, suppressed jointly.
+
+    The round page's breakdown tables and its filter views (a filter is a cell of one of
+    them) all read these, so no published group differs from another by 1 to 4 people
+    (:func:`survey_app.analysis.privacy.suppress_partitions`). One computation per level.
+    """
+
+    def __init__(self, wide: pd.DataFrame, questionnaire: Questionnaire):
+        self.wide, self.questionnaire = wide, questionnaire
+        self.columns = [c for c in BREAKDOWN_COLUMNS if wide[c].notna().sum()]
+        self._levels: dict[str, dict] = {}
+
+    def level(self, level: str) -> dict:
+        """Return column -> :class:`~survey_app.analysis.Breakdown` at *level*."""
+        if level not in self._levels:
+            self._levels[level] = analysis.breakdowns(self.wide, self.questionnaire,
+                                                      self.columns, within=None, level=level)
+        return self._levels[level]
 
 
 class _NumberRule:
@@ -141,27 +164,26 @@ class _BreakdownRule:
             and n >= MIN_CELL
 
 
-def published_groups(wide: pd.DataFrame, questionnaire: Questionnaire, column: str) -> list[str]:
-    """Return the values of *column* whose respondent count the breakdown publishes."""
-    if wide[column].notna().sum() == 0:
+def published_groups(tables: JointBreakdowns, column: str) -> list[str]:
+    """Return the values of *column* whose respondent count the breakdowns publish."""
+    if column not in tables.columns:
         return []
-    counts = analysis.breakdown(wide, questionnaire, by=column, within=None,
-                                level="dimension").counts
+    counts = tables.level("dimension")[column].counts
     keep = ~counts["is_total"] & ~counts["suppressed"] & (counts["group"] != NOT_STATED)
     return [str(g) for g in counts.loc[keep, "group"]]
 
 
-def filter_publication(wide: pd.DataFrame, questionnaire: Questionnaire, column: str,
+def filter_publication(tables: JointBreakdowns, column: str,
                        value: str) -> dict[tuple[str, str], bool] | None:
-    """Return, for the group ``column == value``, which targets its breakdown publishes.
+    """Return, for the group ``column == value``, which targets the breakdowns publish.
 
     ``None`` when the group itself is suppressed (or absent) in the respondent counts.
     """
-    if value is None or value == NOT_STATED or wide[column].notna().sum() == 0:
+    if value is None or value == NOT_STATED or column not in tables.columns:
         return None
     publication = {}
     for level in ("item", "dimension", "indicator"):
-        result = analysis.breakdown(wide, questionnaire, by=column, within=None, level=level)
+        result = tables.level(level)[column]
         if level == "item":
             row = result.counts[(result.counts["group"] == value) & ~result.counts["is_total"]]
             if row.empty or bool(row["suppressed"].iloc[0]):
@@ -172,7 +194,7 @@ def filter_publication(wide: pd.DataFrame, questionnaire: Questionnaire, column:
     return publication
 
 
-ITEM_VALUES = ("n", "missing", "median", "q1", "q3", "mean", "sd", "score", "top_box_share",
+ITEM_VALUES = ("n", "missing", "dont_know", "not_answered", "median", "q1", "q3", "mean", "sd", "score", "top_box_share",
                "top_box_low", "top_box_high")
 
 
@@ -252,14 +274,10 @@ def indicator_rows(wide: pd.DataFrame, questionnaire: Questionnaire, rule) -> li
     return rows
 
 
-def breakdown_tables(wide: pd.DataFrame, questionnaire: Questionnaire) -> dict[str, list[dict]]:
+def breakdown_tables(tables: JointBreakdowns) -> dict[str, list[dict]]:
     """Return, per context column with data, respondents and dimension scores by group."""
-    tables = {}
-    for column in BREAKDOWN_COLUMNS:
-        if wide[column].notna().sum() == 0:
-            continue
-        result = analysis.breakdown(wide, questionnaire, by=column, within=None,
-                                    level="dimension")
+    result_tables = {}
+    for column, result in tables.level("dimension").items():
         scores = {}
         for row in records(result.scores):
             scores.setdefault(row["group"], {})[row["target_id"]] = (
@@ -271,8 +289,8 @@ def breakdown_tables(wide: pd.DataFrame, questionnaire: Questionnaire) -> dict[s
                            "n": None if row["suppressed"] else row["n"],
                            "suppressed": row["suppressed"], "indicative": row["indicative"],
                            "scores": scores.get(row["group"], {})})
-        tables[column] = groups
-    return tables
+        result_tables[column] = groups
+    return result_tables
 
 
 # --- two rounds -------------------------------------------------------------------------------

@@ -149,7 +149,8 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
     from survey_app.exports.xlsx import Sheet
 
     largest = max((item.scale.points for item in questionnaire.items), default=5)
-    item_header = (["rilevazione", "domanda", "dimensione", "testo", "invertita", "n", "mancanti"]
+    item_header = (["rilevazione", "domanda", "dimensione", "testo", "invertita", "n", "mancanti", "non so",
+                    "senza risposta"]
                    + [f"% {v}" for v in range(1, largest + 1)]
                    + ["mediana", "media", "deviazione standard", "punteggio 0-100",
                       "quota favorevole", "IC 95% inf", "IC 95% sup", "nota"])
@@ -165,7 +166,7 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
             pct = (row["pct"] or []) + [None] * (largest - len(row["pct"] or []))
             items.append([round_.id, row["item_id"], row["dimension_id"],
                           texts.get(row["item_id"], row["item_id"]), "sì" if row["reverse"] else "",
-                          row["n"], row["missing"], *pct, row["median"], row["mean"], row["sd"],
+                          row["n"], row["missing"], row["dont_know"], row["not_answered"], *pct, row["median"], row["mean"], row["sd"],
                           row["score"], row["top_box_share"], row["top_box_low"],
                           row["top_box_high"], _flag(row)])
         for row in payload["dimensions"]:

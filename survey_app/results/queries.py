@@ -3,7 +3,8 @@
 :func:`load_rounds` reads any number of rounds with exactly two queries (responses, then
 answers), whatever the number of responses, streamed in chunks of :data:`CHUNK_ROWS` rows
 (server-side cursors on PostgreSQL), and builds compact columns (item ids as a categorical,
-values as floats with ``NaN`` for "non so / non applicabile"). 100,000 responses of 40
+values as floats with ``NaN`` for a missing answer, ``not_answered`` telling an item left
+without answer from "non so / non applicabile"). 100,000 responses of 40
 items are 4 million answers: about 100 MB in these frames.
 
 The responses frame has the analysis columns (:data:`survey_app.analysis.frames.RESPONSE_COLUMNS`:
@@ -169,14 +170,14 @@ def _load_answers(session: Session, ids: list[int], known_items: list[str],
     import pandas as pd
 
     query = (
-        select(Answer.response_id, Response.round_id, Answer.item_id, Answer.value)
+        select(Answer.response_id, Response.round_id, Answer.item_id, Answer.value, Answer.not_answered)
         .join(Response, Response.id == Answer.response_id)
         .where(Response.round_id.in_(ids))
     )
     categories = pd.Index(known_items, dtype=object)
-    response_ids, round_ids, codes, values = [], [], [], []
+    response_ids, round_ids, codes, values, not_answered = [], [], [], [], []
     for partition in _stream(session, query, chunk_rows):
-        response_id, round_id, item_id, value = zip(*partition)
+        response_id, round_id, item_id, value, blank = zip(*partition)
         position = categories.get_indexer(pd.Index(item_id, dtype=object))
         if (position < 0).any():  # an item of no loaded version: keep it, wide_frame reports it
             categories = categories.append(pd.Index(
@@ -186,6 +187,7 @@ def _load_answers(session: Session, ids: list[int], known_items: list[str],
         round_ids.append(np.asarray(round_id, dtype=np.int64))
         codes.append(position.astype(np.int32))
         values.append(np.array(value, dtype=float))  # None -> NaN
+        not_answered.append(np.array(blank, dtype=bool))  # SQLite's 0/1 and PostgreSQL's booleans
 
     def joined(parts, dtype):
         return np.concatenate(parts) if parts else np.array([], dtype=dtype)
@@ -195,6 +197,7 @@ def _load_answers(session: Session, ids: list[int], known_items: list[str],
         "round_id": joined(round_ids, np.int64),
         "item_id": pd.Categorical.from_codes(joined(codes, np.int32), categories=categories),
         "value": joined(values, float),
+        "not_answered": joined(not_answered, bool),
     })
 
 

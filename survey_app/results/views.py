@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app import audit
-from survey_app.accounts.permissions import permission_required, round_in_scope
+from survey_app.accounts.permissions import permission_required, round_in_scope, scoped_ambito_id
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import ROLE_LABELS
 from survey_app.models import Round
@@ -115,7 +115,7 @@ def _result(job: Job) -> snapshots.Result:
 
 
 def _ambito_id() -> int | None:
-    return current_user.ambito_id
+    return scoped_ambito_id()
 
 
 # --- index -------------------------------------------------------------------------------------

@@ -19,6 +19,12 @@ STATUS_LABELS = {
     "paused": _l("Sospesa"),
     "closed": _l("Chiusa"),
 }
+#: how a response reached the database, in words (Response.channel codes)
+CHANNEL_LABELS = {
+    "self": _l("Da solo/a, online"),
+    "assisted": _l("Con l'aiuto di un operatore"),
+    "paper": _l("Questionario cartaceo"),
+}
 STATUS_ACTIONS = {
     "open": _l("Apri"),
     "paused": _l("Sospendi"),

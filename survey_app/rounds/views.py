@@ -23,6 +23,7 @@ from survey_app.accounts.permissions import (
     current_ambito,
     permission_required,
     round_in_scope,
+    scoped_ambito_id,
 )
 from survey_app.db import get_session
 from survey_app.localtime import day_end_utc, day_start_utc
@@ -65,7 +66,7 @@ def round_labels():
 @permission_required("rounds.view")
 def dashboard():
     """List the rounds by objective and questionnaire, with responses and response rate."""
-    summaries = round_summaries(get_session(), current_user.ambito_id)
+    summaries = round_summaries(get_session(), scoped_ambito_id())
     return render_template("rounds/dashboard.html", summaries=summaries)
 
 

@@ -118,6 +118,7 @@
   // sending, with automatic retries when offline, on timeouts and when the server answers 503
   var delay = 2000;
   var inFlight = false;
+  var sent = false;
   var retryTimer = null;
   function say(message) { if (status) { status.textContent = message; } }
   function retryLater() {
@@ -143,8 +144,10 @@
     fetch(form.action, options)
       .then(function (response) {
         clearTimeout(timer);
-        if (response.status === 503) { throw new Error("unavailable"); }
+        // busy or unreachable database, or too many answers from this network: try again later
+        if (response.status === 503 || response.status === 429) { throw new Error("unavailable"); }
         if (response.ok && response.redirected) {
+          sent = true;
           window.location.assign(response.url);
           return null;
         }
@@ -159,6 +162,11 @@
         retryLater();
       });
   }
+  // back to this page, kept whole by the browser, after it was stored: ask the server again,
+  // which answers that this browser already sent it (nothing to send twice)
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && sent) { window.location.reload(); }
+  });
   window.addEventListener("online", function () {
     delay = 2000;
     if (retryTimer !== null) { send(); }

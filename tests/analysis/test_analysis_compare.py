@@ -108,9 +108,10 @@ def _paired_comparison(engine="auto"):
 def test_wilcoxon_pratt_and_matched_rank_biserial_by_hand(engine):
     row = _row(_paired_comparison(engine), "item", "paired", "wilcoxon_pratt")
     # Pratt ranks of |d| over all 10 pairs: zeros 2, |1| 5.5, |2| 8.5, |3| 10
-    # R+ = 3*5.5 + 2*8.5 + 10 = 43.5, R- = 5.5 -> W = min = 5.5; r = 38/55
+    # R+ = 3*5.5 + 2*8.5 + 10 = 43.5, R- = 5.5 -> W = min = 5.5; Kerby r = 38/49
     assert row["statistic"] == 5.5
-    assert row["effect"] == pytest.approx(38 / 55)
+    assert row["effect"] == pytest.approx(38 / 49)
+    assert row["effect_name"] == "matched_rank_biserial" and row["effect_label"] == "grande"
     # exact: 10 of the 2^7 sign assignments are as extreme (test_analysis_formulas)
     assert row["p_value"] == pytest.approx(10 / 128)
     assert row["n_before"] == row["n_after"] == 10
@@ -271,3 +272,13 @@ def test_added_items_and_changed_dimensions_are_skipped_not_refused():
     skipped = compatibility.skipped.set_index("target_id")["reason"]
     assert skipped["new"] == "only in one version"
     assert skipped["d"] == "its items changed between the versions"
+
+
+def test_a_panel_where_a_few_improved_and_nobody_worsened_reads_as_grande():
+    keys = [f"k{i}" for i in range(20)]
+    before = [3] * 20
+    after = [4, 4, 4] + [3] * 17
+    row = _row(compare_rounds(*_rounds(before, after, keys=keys), ONE_ITEM), "item", "paired",
+               "wilcoxon_pratt")
+    assert (row["n_improved"], row["n_same"], row["n_worsened"]) == (3, 17, 0)
+    assert row["effect"] == 1.0 and row["effect_label"] == "grande"

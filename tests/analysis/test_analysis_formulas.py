@@ -160,11 +160,11 @@ def test_rank_biserial_from_counts_by_hand():
 def test_matched_rank_biserial_pratt_by_hand():
     # d = 0 0 1 1 1 2 2 -1 3 0; |d| ranks over all 10 pairs (Pratt): zeros 1-3 (mid 2),
     # |1| x4 ranks 4-7 (mid 5.5), |2| x2 ranks 8-9 (8.5), |3| rank 10
-    # R+ = 3*5.5 + 2*8.5 + 10 = 43.5; R- = 5.5; r = (43.5 - 5.5)/(10*11/2) = 38/55
+    # R+ = 3*5.5 + 2*8.5 + 10 = 43.5; R- = 5.5; Kerby r = (43.5 - 5.5)/(43.5 + 5.5) = 38/49
     values = np.array([-1, 0, 1, 2, 3.0])
     counts = np.array([1, 3, 3, 2, 1])
     r = formulas.matched_rank_biserial_from_counts(values, counts)
-    assert r[0] == pytest.approx(38 / 55, abs=1e-12)
+    assert r[0] == pytest.approx(38 / 49, abs=1e-12)
 
 
 def test_matched_rank_biserial_without_zeros_is_kerbys():
@@ -175,6 +175,38 @@ def test_matched_rank_biserial_without_zeros_is_kerbys():
     r = formulas.matched_rank_biserial_from_counts(np.array([-1, 1, 2, 3.0]),
                                                    np.array([1, 1, 1, 1]))
     assert r[0] == pytest.approx(0.7, abs=1e-12)
+
+
+def test_unchanged_pairs_do_not_dilute_the_matched_rank_biserial():
+    # 3 of 20 improved by 1, 17 unchanged, nobody worse: Kerby's r is 1. Dividing by
+    # n(n+1)/2 instead gave 3 * 19 / 210 = 0.27 ("piccolo"): the symptom.
+    r = formulas.matched_rank_biserial_from_counts(np.array([0, 1.0]), np.array([17, 3]))
+    assert r[0] == 1.0
+    # every pair unchanged: no changed pair, undefined
+    assert math.isnan(formulas.matched_rank_biserial_from_counts(np.array([0.0]),
+                                                                 np.array([9]))[0])
+
+
+def test_matched_rank_biserial_against_pingouin():
+    from survey_app.analysis import engines
+
+    pg = engines._pingouin()
+    rng = np.random.default_rng(12)
+    for n in (6, 15, 40):
+        before = rng.integers(1, 6, n).astype(float)
+        # no zero difference: pingouin's RBC (Kerby 2014) is the same number
+        after = before + rng.choice([-2, -1, 1, 2, 3.0], n)
+        values, counts = np.unique(after - before, return_counts=True)
+        ours = formulas.matched_rank_biserial_from_counts(values, counts)[0]
+        theirs = pg.wilcoxon(after, before, zero_method="pratt", correction=False)["RBC"].iloc[0]
+        assert ours == pytest.approx(theirs, abs=1e-12)
+    # with zeros pingouin ranks only the changed pairs: the hand example's nonzero d
+    # 1 1 1 2 2 -1 3 rank |1| 2.5, |2| 5.5, |3| 7 -> (25.5 - 2.5)/28 = 23/28, not 38/49
+    before = np.array([3, 2, 2, 3, 1, 2, 3, 4, 1, 4.0])
+    after = before + np.array([0, 0, 1, 1, 1, 2, 2, -1, 3, 0.0])
+    theirs = pg.wilcoxon(after, before, zero_method="pratt", correction=False)["RBC"].iloc[0]
+    assert theirs == pytest.approx(23 / 28, abs=1e-12)
+    assert engines.wilcoxon_pratt(after, before, "pingouin").effect == pytest.approx(38 / 49)
 
 
 def _brute_force_jackknife_interval(statistic, samples):
@@ -212,7 +244,7 @@ def test_matched_rank_biserial_interval_is_the_jackknife_of_the_pairs():
 
     def r_from_ranks(d):
         ranks = stats.rankdata(np.abs(d))
-        return (ranks[d > 0].sum() - ranks[d < 0].sum()) / (len(d) * (len(d) + 1) / 2)
+        return (ranks[d > 0].sum() - ranks[d < 0].sum()) / ranks[d != 0].sum()
 
     expected = _brute_force_jackknife_interval(r_from_ranks, (differences,))
     interval = formulas.matched_rank_biserial_interval(differences)
@@ -319,7 +351,7 @@ def test_exhaustive_sign_flips_give_the_pratt_p_value():
         result = engines.wilcoxon_pratt(after, before, engine)
         assert result.p_value == pytest.approx(p_exact, abs=1e-12)
         assert result.statistic == 5.5  # min(R+, R-)
-        assert result.effect == pytest.approx(38 / 55, abs=1e-12)
+        assert result.effect == pytest.approx(38 / 49, abs=1e-12)
 
 
 def test_sign_flip_p_is_scipys_permutation_p():

@@ -20,7 +20,7 @@ def test_one_row_per_response_with_response_columns_kept():
     assert list(wide.index) == [1, 2]
     assert wide.index.name == "response_id"
     assert list(wide.columns) == ["round_id", "comune", "service", "role", "channel", "point",
-                                  "panel_key", "plain", "negative"]
+                                  "panel_key", "plain", "negative", "non_so:plain", "non_so:negative"]
     assert wide.loc[1, "comune"] == "Lovere"
     assert wide.loc[1, "panel_key"] == "k1"
 

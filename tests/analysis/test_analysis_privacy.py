@@ -6,10 +6,12 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from survey_app.analysis import breakdown, suppress_cells, wide_frame
-from survey_app.analysis.breakdowns import NOT_STATED, TOTAL_LABEL
+from survey_app.analysis import breakdown, breakdowns, privacy, suppress_cells, wide_frame
+from survey_app.analysis.breakdowns import NOT_STATED, TOTAL_LABEL, group_labels
 
 from .builders import make_questionnaire, make_tables
 
@@ -227,3 +229,101 @@ def test_no_combination_of_published_tables_recovers_a_suppressed_cell():
         if result.counts[result.counts["is_total"]]["suppressed"].all():
             continue
         assert _pinned_cells(result) == [], f"case {case}: sizes {sizes.tolist()}"
+
+
+# --- several breakdowns of one round: differencing ---------------------------------------
+
+def test_the_issue_case_beneficiari_minus_lovere_is_not_published():
+    """Role "beneficiari" (25) and comune Lovere (24 beneficiari): one person's scores."""
+    roles = ["beneficiario"] * 25 + ["caregiver"] * 10
+    comuni = ["Lovere"] * 24 + ["Castro"] * 11
+    rows = [{"a": 5.0, "b": 5.0, "c": 5.0}] * 24 + [{"a": 1.0, "b": 1.0, "c": 1.0}] * 11
+    wide = wide_frame(*make_tables(rows, comune=comuni, role=roles), QUESTIONNAIRE)
+    alone = breakdown(wide, QUESTIONNAIRE, by="role").counts.set_index("group")
+    assert not alone.loc["beneficiario", "suppressed"]  # each breakdown alone is fine
+    result = breakdowns(wide, QUESTIONNAIRE, ["comune", "role"])
+    by_role = result["role"].counts.set_index("group")
+    by_comune = result["comune"].counts.set_index("group")
+    assert by_role.loc["beneficiario", "suppressed"] and by_role.loc["caregiver", "suppressed"]
+    assert by_comune.loc["Lovere", "n"] == 24 and by_comune.loc["Castro", "n"] == 11
+    rules = result["role"].suppressed.set_index(["table", "group"])["rule"]
+    assert set(rules.loc["counts"]) == {"difference", "complementary"}
+    scores = result["role"].scores
+    assert scores.loc[~scores["is_total"], "score"].isna().all()
+
+
+def test_nested_groups_four_apart_are_caught_through_a_complement():
+    # service S (30) holds comune A (26) and 4 of comune B; B (9) = 4 in S + 5 elsewhere.
+    # B's complement (total - B = 26 + 5 others) vs S's complement (5 + 5): neither close,
+    # but A (26) vs S (30) differ by 4
+    comuni = ["A"] * 26 + ["B"] * 9 + ["C"] * 10
+    services = ["S"] * 30 + ["T"] * 15
+    result = privacy.suppress_partitions({"comune": comuni, "service": services})
+    published = {(p, c) for p, (rules, _) in result.items()
+                 for c in set(comuni if p == "comune" else services) if c not in rules}
+    assert not ({("comune", "A"), ("service", "S")} <= published)
+
+
+def _groups_a_reader_can_form(members: dict[str, set], suppressed: set, total: frozenset):
+    """Published cells, their complements, the pool of suppressed cells, the total."""
+    formed = [total]
+    published = [g for g in members if g not in suppressed]
+    for group in published:
+        formed += [frozenset(members[group]), total - members[group]]
+    if published and suppressed:
+        formed.append(total - frozenset().union(*(members[g] for g in published)))
+    return formed
+
+
+def _tables_of(result, column, wide):
+    """Per table (counts, each target), the members of every group and the suppressed ones."""
+    labels = pd.Series(group_labels(wide[column]), index=wide.index)
+    counts = result.counts
+    tables = {("counts", None): ({g: set(wide.index[labels == g]) for g in labels.unique()},
+                                 set(counts.loc[counts["suppressed"] & ~counts["is_total"],
+                                                "group"]))}
+    for target_id, rows in result.scores.groupby("target_id"):
+        valid = wide[target_id].notna()
+        members = {g: set(wide.index[(labels == g) & valid]) for g in labels.unique()}
+        tables[("scores", target_id)] = (
+            members, set(rows.loc[rows["suppressed"] & ~rows["is_total"], "group"]))
+    return tables
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_no_two_published_groups_of_different_breakdowns_differ_by_one_to_four(data):
+    """Random breakdown combinations: every pair of formable groups is 0 or >= 5 apart."""
+    n = data.draw(st.integers(5, 70), label="respondents")
+    columns = data.draw(st.lists(st.sampled_from(["comune", "service", "role", "point"]),
+                                 min_size=2, max_size=4, unique=True), label="breakdowns")
+    context = {}
+    for column in ("comune", "service", "role", "point"):
+        k = data.draw(st.integers(1, 5), label=f"{column} groups")
+        weights = data.draw(st.lists(st.integers(1, 20), min_size=k, max_size=k))
+        options = [f"{column}{i}" for i in range(k)] + [None]
+        cuts = np.cumsum(weights + [data.draw(st.integers(0, 3))])
+        draws = data.draw(st.lists(st.integers(0, int(cuts[-1]) - 1), min_size=n, max_size=n))
+        context[column] = [options[int(np.searchsorted(cuts, d, side="right"))] for d in draws]
+    answered = data.draw(st.lists(st.booleans(), min_size=n, max_size=n), label="answered c")
+    rows = [{"a": 3.0, "b": 4.0} | ({"c": 2.0} if answered[i] else {}) for i in range(n)]
+    wide = wide_frame(*make_tables(rows, **context), QUESTIONNAIRE)
+    wide.index = range(n)
+    result = breakdowns(wide, QUESTIONNAIRE, columns, within=None, level="item")
+    formed = {}
+    for column in columns:
+        tables = _tables_of(result[column], column, wide)
+        for key, (members, suppressed) in tables.items():
+            total = frozenset().union(*members.values())
+            if len(total) < 5:
+                continue  # everything hidden
+            formed.setdefault(key, []).append(
+                (column, _groups_a_reader_can_form(members, suppressed, total)))
+    for key, per_column in formed.items():
+        for i, (first_column, first) in enumerate(per_column):
+            for second_column, second in per_column[i + 1:]:
+                for x in first:
+                    for y in second:
+                        apart = len(x ^ y)
+                        assert apart == 0 or apart >= 5, (key, first_column, second_column,
+                                                          sorted(x), sorted(y))

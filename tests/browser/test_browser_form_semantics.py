@@ -6,14 +6,18 @@
   field points to its message (``aria-describedby``); the title says there is something to fix;
 - pages carry their language: Italian by default, English from the browser, the Arabic
   questionnaire right to left with the interface text marked as Italian and left to right;
-- every page's footer links to the accessibility statement and to the feedback form, which works.
+- every page's footer links to the accessibility statement and to the feedback form, which works;
+- at 200% zoom no word is cut in the middle (statements, answers, the comparison's "Lettura"),
+  unless it is wider than its box alone.
 """
 
 from __future__ import annotations
 
 import re
 
-from .helpers import PHONE, shoot
+import pytest
+
+from .helpers import PHONE, log_in, shoot
 
 try:
     from playwright.sync_api import expect
@@ -143,3 +147,45 @@ def test_every_footer_links_to_the_statement_and_the_feedback_form(new_context, 
     admin.goto("/amministrazione/registro?azione=accessibility.")
     expect(admin.locator("tbody")).to_contain_text("I pulsanti sono troppo vicini.")
     shoot(admin, artifacts, "02-audit-log")
+
+
+#: the words of these elements that lie on more than one line, and would fit on one alone
+SPLIT_WORDS = """(selector) => {
+    const split = [];
+    for (const box of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const word of node.data.matchAll(/[\\p{L}\\p{N}'’]{4,}/gu)) {
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+                if (lines.size < 2) continue;
+                const probe = document.createElement("span");
+                probe.style.whiteSpace = "nowrap";
+                probe.textContent = word[0];
+                node.parentElement.appendChild(probe);
+                const fits = probe.getBoundingClientRect().width <= node.parentElement.getBoundingClientRect().width;
+                probe.remove();
+                if (fits) split.push(word[0]);
+            }
+        }
+    }
+    return split;
+}"""
+
+
+@pytest.mark.parametrize("who, path, selector", [
+    ("respondent", "/r/{token}/questionario", "main legend, main label, main p"),
+    ("evaluator", "/risultati/confronto?prima={earlier}&dopo={closed}", "main td, main th, main p"),
+], ids=["form", "comparison"])
+def test_no_word_is_cut_in_the_middle_at_200_percent_zoom(who, path, selector, new_context, site, artifacts):
+    # a 1280 px window at 200% lays out in 640 CSS pixels; the phone's 360 px at 200%, in 180
+    for width in (640, 180):
+        page = new_context(viewport={"width": width, "height": 800}, device_scale_factor=2).new_page()
+        if who == "evaluator":
+            log_in(page, "evaluator")
+        page.goto(path.format(token=site.token, earlier=site.earlier_round_id, closed=site.closed_round_id))
+        split = page.evaluate(SPLIT_WORDS, selector)
+        shoot(page, artifacts, f"{who}-{width}")
+        assert not split, f"words cut in the middle at {width} CSS px: {split[:10]}"

@@ -4,16 +4,21 @@ A reload or a closed tab mid-way restores the answers kept in the phone and goes
 first statement still unanswered; a phone offline at the moment of sending keeps retrying and
 sends when it is back online; an answer lost on the way back (stored, but the phone never heard)
 is sent again with the same submission id and stored once; a busy server (503) is retried.
+Going back after the thank-you page, with or without JavaScript, says the answers were already
+sent (the browser may have filled in the form again) and offers an empty form for another person.
 """
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
 from .helpers import (
     LIKERT_INDEX,
     PHONE,
     answer_one_per_screen,
+    answer_whole_form,
     responses_with_id,
     shoot,
     stored_response,
@@ -154,3 +159,35 @@ def test_double_tap_sends_once(new_context, site, live_server):
     page.wait_for_url(THANKS)
     assert len(posts) == 1
     assert responses_with_id(live_server, sid) == 1
+
+
+def _responses_of_round(live_server, round_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from survey_app.models import Response
+
+    with live_server.session() as db:
+        return db.scalar(select(func.count()).select_from(Response).where(Response.round_id == round_id))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_back_after_thanks_says_already_sent_and_stores_nothing_new(javascript, new_context, site, live_server,
+                                                                     artifacts):
+    page = new_context(**PHONE, java_script_enabled=javascript).new_page()
+    page.goto(f"/r/{site.token}/questionario")
+    sid = submission_id(page)
+    (answer_one_per_screen if javascript else answer_whole_form)(page, touch=True)
+    page.get_by_role("button", name="Invia le risposte").tap()
+    page.wait_for_url(THANKS)
+    assert responses_with_id(live_server, sid) == 1
+    stored = _responses_of_round(live_server, site.round_id)
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hai già inviato le risposte")
+    expect(page.locator("main")).to_contain_text("Abbiamo ricevuto e salvato le tue risposte")
+    assert page.locator("input[name=submission_id]").count() == 0
+    shoot(page, artifacts, "01-already-sent")
+    page.get_by_role("link", name="Compila un nuovo questionario per un'altra persona").tap()
+    expect(page.locator("input[name=submission_id]")).to_be_attached()
+    assert submission_id(page) not in ("", sid)
+    assert page.locator("input:checked").count() == 0, "the new form is not empty"
+    assert _responses_of_round(live_server, site.round_id) == stored

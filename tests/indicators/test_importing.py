@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
+import zipfile
 from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from survey_app.indicators.importing import (
+    MAX_ROWS,
+    MAX_XLSX_UNZIPPED_BYTES,
     Catalog,
     InvalidValue,
     parse_file,
@@ -215,3 +221,75 @@ def test_template_neutralises_formulas_and_reads_back_as_nothing_to_import():
     for name, data in (("m.csv", template_csv(rows)), ("m.xlsx", template_xlsx(rows, []))):
         parsed = parse_file(name, data, CATALOG)
         assert parsed.skipped == 2 and "non contiene valori" in str(parsed.errors[0])
+
+
+# --- workbooks that expand in memory ---------------------------------------------------------
+
+def inflating_workbook(megabytes: int) -> bytes:
+    """A valid workbook whose second row is one cell of *megabytes* MB of text: about 1 KB per MB zipped."""
+    book = Workbook()
+    book.active.append(["indicatore", "semestre", "tipo", "valore"])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            if member.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(member.filename, source.read(member.filename))
+                continue
+            with target.open(member.filename, "w") as sheet:  # streamed: the text is never whole in memory
+                sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                            b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+                            b'<t>indicatore</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>')
+                for _ in range(megabytes):
+                    sheet.write(b"A" * (1024 * 1024))
+                sheet.write(b"</t></is></c></row></sheetData></worksheet>")
+    return out.getvalue()
+
+
+def test_a_workbook_too_large_once_unzipped_is_refused_before_it_is_opened(monkeypatch):
+    import openpyxl
+
+    data = inflating_workbook(MAX_XLSX_UNZIPPED_BYTES // (1024 * 1024) + 1)
+    assert len(data) < 100_000
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("the workbook was opened"))
+    errors = parse_file("valori.xlsx", data, CATALOG).errors
+    assert len(errors) == 1 and "troppi dati" in str(errors[0]) and "al massimo 20 MB" in str(errors[0])
+
+
+MEMORY_PROBE = """
+import json, resource, sys
+from survey_app.indicators.importing import InvalidValue, read_table
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    read_table("valori.xlsx", data)
+    outcome = "read"
+except InvalidValue as exc:
+    outcome = str(exc)
+grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # Linux: kilobytes
+print(json.dumps({"outcome": outcome, "grown_mb": grown_kb / 1024}))
+"""
+
+
+def test_reading_a_100_kb_workbook_of_100_mb_of_text_keeps_the_process_small(tmp_path):
+    # peak memory of a fresh process: without the unzipped-size check this one grows by about 200 MB
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(inflating_workbook(100))
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(path)], capture_output=True, text=True,
+                          check=True, timeout=120)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "troppi dati" in result["outcome"]
+    assert result["grown_mb"] < 16
+
+
+def test_a_workbook_with_more_rows_than_allowed_is_refused():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["indicatore", "semestre", "tipo", "valore"])
+    for _ in range(MAX_ROWS + 1):
+        sheet.append(["persona-al-centro.output-1", "2022-H1", "numero", 1])
+    out = io.BytesIO()
+    book.save(out)
+    errors = parse_file("valori.xlsx", out.getvalue(), CATALOG).errors
+    assert len(errors) == 1 and f"più di {MAX_ROWS} righe" in str(errors[0])

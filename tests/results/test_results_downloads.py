@@ -72,7 +72,7 @@ def test_csv_for_italian_excel_with_neutralised_comment(as_role, filled_round):
     assert "'" + FORMULA in comments
     assert FORMULA not in comments
     assert all(not c.startswith(("=", "+", "-", "@")) for row in data for c in row)
-    assert {row[header.index("access_time")] for row in data} == {""}  # "non so" is empty
+    assert {row[header.index("access_time")] for row in data} == {"NS"}  # "non so", never a number
 
     long = client.get(f"/risultati/rilevazioni/{filled_round}/risposte.csv").data
     assert long.startswith(b"\xef\xbb\xbf")
@@ -119,7 +119,7 @@ def test_sav_carries_variable_and_value_labels(as_role, filled_round, tmp_path):
     assert meta.variable_value_labels["access_easy"][5.0] == "Molto d'accordo"
     assert meta.variable_value_labels["access_easy"][float(DONT_KNOW_CODE)].lower().startswith("non so")
     assert meta.variable_value_labels["comune"][float(frame["comune"].iloc[0])] == "Lovere"
-    assert meta.missing_ranges["access_time"] == [{"lo": 99.0, "hi": 99.0}]
+    assert meta.missing_ranges["access_time"] == [{"lo": 98.0, "hi": 98.0}, {"lo": 99.0, "hi": 99.0}]
     assert set(frame["access_time"]) == {99.0}  # "non so", user-missing
     assert meta.variable_measure["access_easy"] == "ordinal"
     plain, _meta = pyreadstat.read_sav(str(path))

@@ -112,7 +112,7 @@ def test_data_sheet_rows_written_as_xml_read_back_exactly():
     assert second[header.index("commento")] == odd
     assert first[header.index("data")] == "2023-10-04"
     assert first[header.index("q_1")] == 5 and second[header.index("q_1")] == 2
-    assert first[header.index("comune_2")] is None  # "non so" is empty in a spreadsheet
+    assert first[header.index("comune_2")] == "NS"  # "non so": text, which averages skip
     assert second[header.index("servizio")] == "SAD"
     assert book["dati"].freeze_panes == "A2"
     empty = Dataset(data.responses.iloc[:0], data.answers.iloc[:0], data.questionnaires)
@@ -151,7 +151,7 @@ def _wide(groups: dict[str, int]) -> tuple[pd.DataFrame, Questionnaire]:
 
 def test_filters_follow_the_breakdown_with_complementary_suppression():
     wide, questionnaire = _wide({"A": 12, "B": 9, "C": 3})
-    options = compute.published_groups(wide, questionnaire, "comune")
+    options = compute.published_groups(compute.JointBreakdowns(wide, questionnaire), "comune")
     assert options == ["A"]  # C is under 5, B goes with it (else C = total - A - B)
     for hidden in ("B", "C", "nessuno"):
         payload = compute.round_payload(wide, questionnaire, filter_column="comune",
@@ -161,6 +161,22 @@ def test_filters_follow_the_breakdown_with_complementary_suppression():
     assert shown["status"] == "ok" and shown["n"] == 12 and not shown["breakdowns"]
     assert all(not row["suppressed"] for row in shown["items"])
     json.dumps(shown)  # storable as JSON, no NaN
+
+
+def test_filters_and_breakdowns_never_publish_two_groups_one_person_apart():
+    """The issue's attack: role "beneficiari" (25) minus comune Lovere (24) = one person."""
+    wide, questionnaire = _wide({"Lovere": 24, "Castro": 11})
+    wide["role"] = ["beneficiario"] * 25 + ["caregiver"] * 10
+    payload = compute.round_payload(wide, questionnaire)
+    by_role = {g["group"]: g for g in payload["breakdowns"]["role"]}
+    by_comune = {g["group"]: g for g in payload["breakdowns"]["comune"]}
+    assert by_comune["Lovere"]["n"] == 24
+    assert by_role["beneficiario"]["suppressed"] and by_role["beneficiario"]["n"] is None
+    assert all(score is None for score in by_role["beneficiario"]["scores"].values())
+    assert payload["filter_options"]["comune"] == ["Castro", "Lovere"]
+    lovere = compute.round_payload(wide, questionnaire, filter_column="comune",
+                                   filter_value="Lovere")
+    assert lovere["status"] == "ok" and lovere["n"] == 24
 
 
 def test_whole_round_payload_suppresses_small_statistics():

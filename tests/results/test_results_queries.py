@@ -30,8 +30,10 @@ def test_frames_of_a_round(app, make_round, fill):
         dont_know = answers[answers["item_id"] == "access_easy"]["value"]
         assert dont_know.isna().all()  # "non so" is NaN, never a midpoint
         wide = loaded.wide(round_.id)
-        assert list(wide.columns[-len(questionnaire.items):]) == [i.id for i in questionnaire.items]
-        assert analysis.item_scores(wide, questionnaire, by=None)["n"].iloc[0] == 0
+        items = [i.id for i in questionnaire.items]
+        assert list(wide.columns[-2 * len(items):]) == items + [f"non_so:{i}" for i in items]
+        first = analysis.item_scores(wide, questionnaire, by=None).iloc[0]
+        assert (first["n"], first["dont_know"], first["not_answered"]) == (0, 7, 0)
 
         with_comments = load_rounds(get_session(), [round_.id], comments=True)
         assert with_comments.responses["comment"].tolist().count("bene") == 1

@@ -9,8 +9,8 @@ links become plan-scoped :class:`QuestionnaireLink` rows (by questionnaire id, a
 Rounds get their plan; a round that opened after the plan's period is marked a follow-up,
 which keeps it out of the plan's verdicts (it stays visible and can be designated).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007_missing
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007_missing'
 branch_labels = None
 depends_on = None
 
