@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.models import Ambito, AuditEvent, Indicator, Objective, Plan, QuestionnaireLink, RoundDesignation
-from survey_app.plans.exporting import export_json, export_xlsx, find_plan, plan_summaries
+from survey_app.plans.exporting import export_json, export_xlsx, find_plan, plan_data, plan_summaries
 from survey_app.plans.fileformat import read_plan_file
 from survey_app.plans.importing import PlanImportRejected, create_ambito, import_plan
 from tests.plans.helpers import OTHER_AMBITO, QUESTIONNAIRES, dump, example, parsed
@@ -117,7 +117,13 @@ def test_the_2021_2023_plan_exports_and_imports_unchanged(session, alto):
     raw = export_json(session, previous)
     copied = import_plan(session, copy_into, read_plan_file("piano.json", raw, QUESTIONNAIRES), actor="test").plan
     session.commit()
-    assert dump(session, copied) == dump(session, previous)
+    # the migrated plan keeps objectives.json's entries as they were (timing null, links in the
+    # questionnaire files), an imported one the file's normal form: the same plan, written alike
+    assert plan_data(session, copied) == plan_data(session, previous)
+    columns = dump(session, copied), dump(session, previous)
+    for kept in columns:
+        kept["objectives"] = [row[:-1] for row in kept["objectives"]]
+    assert columns[0] == columns[1]
 
 
 def test_a_draft_is_replaced_by_its_new_file(session, alto):
