@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.rounds import cli as rounds_cli
     from survey_app.rounds import printouts as printout_views
     from survey_app.rounds import views as round_views
+    from survey_app.set_asides import views as set_aside_views
 
     db.init_app(app)
     # the development server's access log keeps the same privacy as production's
@@ -76,7 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     core.init_app(app)
     plan_context.init_app(app)
     for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
-                      results_views.bp, indicator_views.bp, report_views.bp, plan_views.bp):
+                      results_views.bp, indicator_views.bp, report_views.bp, plan_views.bp,
+                      set_aside_views.bp):
         app.register_blueprint(blueprint)
     for commands in (questionnaires_cli, rounds_cli, users_cli, demo, maintenance_cli, results_cli,
                      indicators_cli, reports_cli, plans_cli):

@@ -8,7 +8,10 @@ in the questionnaire files themselves, not in these catalogs.
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+
+from survey_app.localtime import shown_day
 
 from survey_app.questionnaires.definition import DEFAULT_LANGUAGE, Questionnaire, is_rtl, localized
 
@@ -74,6 +77,35 @@ def local_datetime(value) -> str:
     return format_datetime(value, "d MMMM yyyy, HH:mm") if value else ""
 
 
+def _day_text(value, *, closing: bool, format: str) -> str:
+    day, whole_day = shown_day(value, closing=closing)
+    text = format_date(day, format)
+    if not whole_day and format == "long":
+        text = f"{text}, {format_datetime(value, 'HH:mm')}"
+    return text
+
+
+def opening_date(value, format: str = "long") -> str:
+    """Format an opening time as its local day (``3 ottobre 2022``), with the hour if not midnight."""
+    return _day_text(value, closing=False, format=format) if value else ""
+
+
+def closing_date(value, format: str = "long") -> str:
+    """Format a closing time as the last day answers are taken: stored 1 July 00:00 shows 30 June."""
+    return _day_text(value, closing=True, format=format) if value else ""
+
+
+def round_dates(round_, format: str = "medium") -> str:
+    """The period of a round in short, for lists and drop-downs: ``1 ott 2026 – 30 giu 2027``.
+
+    A round opened without an opening date counts from its creation.
+    """
+    start = opening_date(round_.opens_at or round_.created_at, format)
+    if round_.closes_at is None:
+        return _("dal %(start)s", start=start)
+    return _("%(start)s – %(end)s", start=start, end=closing_date(round_.closes_at, format))
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and the template helpers for languages."""
     Babel(app, locale_selector=select_locale)
@@ -81,3 +113,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(page_language=page_language, is_rtl=is_rtl, language_names=LANGUAGE_NAMES)
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters.update(opening_date=opening_date, closing_date=closing_date, round_dates=round_dates)

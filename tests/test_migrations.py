@@ -58,3 +58,75 @@ def test_0007_keeps_every_answer_and_every_stored_non_so_stays_non_so(tmp_path):
         with pytest.raises(sqlite3.IntegrityError):  # the constraints of the rebuilt table are kept
             connection.execute("INSERT INTO answers (response_id, item_id, value) VALUES (2, 'q5', 9)")
     upgrade_database(url, "head")
+
+
+def every_row(connection) -> dict[str, list[tuple]]:
+    """Return every row of every table but Alembic's, in a stable order."""
+    tables = [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name != 'alembic_version' ORDER BY name")]
+    return {table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables}
+
+
+def test_0009_setaside_adds_its_table_and_changes_no_stored_row(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url, previous_head("0009_setaside"))
+    with raw(path) as connection:
+        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
+                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+        connection.executemany("INSERT INTO answers (response_id, item_id, value, not_answered) VALUES (?, ?, ?, ?)",
+                               [(*answer, 0) for answer in ANSWERS] + [(2, "q3", None, 1)])
+        before = every_row(connection)
+    assert len(before["responses"]) == 2 and len(before["answers"]) == 6
+    upgrade_database(url, "0009_setaside")
+    with raw(path) as connection:
+        after = every_row(connection)
+        assert after.pop("set_asides") == []  # nothing is set aside by the upgrade
+        assert after == before  # every other table: the same rows, unchanged
+        with pytest.raises(sqlite3.IntegrityError):  # a set-aside covers a window, a point or both
+            connection.execute("INSERT INTO set_asides (round_id, reason, created_by, created_at) "
+                               "VALUES (7, 'x', 'a', '2026-05-04 10:00:00')")
+        with pytest.raises(sqlite3.IntegrityError):  # a window ends after it starts
+            connection.execute("INSERT INTO set_asides (round_id, window_start, window_end, reason, created_by, "
+                               "created_at) VALUES (7, '2026-05-04 11:00:00', '2026-05-04 10:00:00', 'x', 'a', "
+                               "'2026-05-04 12:00:00')")
+    upgrade_database(url, "head")
+
+
+ROUNDS = [(7, 1, 1, "ex-ante", "open", None, "2027-06-30 22:00:00", "tokenOfRoundSevenAbcdE", "2026-05-01 08:00:00"),
+          (8, 1, 1, "ex-post", "closed", "2026-01-01 23:00:00", None, "tokenOfRoundEightAbcdE", "2026-05-02 08:00:00")]
+POINTS = [(3, 7, "CDD Lovere — bacheca", "tokenOfPointThreeAbcdE", "2026-05-03 08:00:00")]
+
+
+def test_0009_keeps_rounds_points_and_responses_and_gives_each_a_short_code(tmp_path):
+    from survey_app.rounds import shortcodes
+
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url, previous_head("0009_shortcode"))
+    with raw(path) as connection:
+        connection.executemany("INSERT INTO rounds (id, ambito_id, questionnaire_version_id, kind, status, opens_at, "
+                               "closes_at, public_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROUNDS)
+        connection.executemany("INSERT INTO distribution_points (id, round_id, label, public_token, created_at) "
+                               "VALUES (?, ?, ?, ?, ?)", POINTS)
+        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
+                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+    upgrade_database(url, "0009_shortcode")
+    with raw(path) as connection:
+        rounds = connection.execute("SELECT id, ambito_id, questionnaire_version_id, kind, status, opens_at, "
+                                    "closes_at, public_token, created_at, short_code FROM rounds ORDER BY id").fetchall()
+        points = connection.execute("SELECT id, round_id, label, public_token, created_at, short_code "
+                                    "FROM distribution_points ORDER BY id").fetchall()
+        assert [row[:-1] for row in rounds] == ROUNDS  # closing times keep their meaning: not touched
+        assert [row[:-1] for row in points] == POINTS
+        codes = [row[-1] for row in rounds + points]
+        assert all(shortcodes.normalise(code) == code for code in codes) and len(set(codes)) == 3
+        assert connection.execute("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, "
+                                  "language FROM responses ORDER BY id").fetchall() == RESPONSES
+        with pytest.raises(sqlite3.IntegrityError):  # unique, and never missing
+            connection.execute("UPDATE rounds SET short_code = ? WHERE id = 8", (codes[0],))
+        with pytest.raises(sqlite3.IntegrityError):
+            connection.execute("INSERT INTO distribution_points (id, round_id, label, public_token, created_at) "
+                               "VALUES (4, 7, 'x', 'tokenOfPointFourAbcdEf', '2026-05-03 08:00:00')")
+    upgrade_database(url, "head")

@@ -103,7 +103,10 @@ def test_pause_close_reopen(app, as_role, make_round, respondent):
     detail = f"/gestione/rilevazioni/{round_.id}"
 
     def change(status):
-        return operator.post(f"{detail}/stato/{status}", data={"csrf_token": csrf_token_of(operator, detail)})
+        data = {"csrf_token": csrf_token_of(operator, detail)}
+        if status == "closed":
+            data["confirmed"] = "1"  # what the confirmation page sends
+        return operator.post(f"{detail}/stato/{status}", data=data)
 
     assert change("paused").status_code == 303
     assert "è sospeso" in respondent.client.get(f"/r/{round_.token}").get_data(as_text=True)
@@ -270,3 +273,134 @@ def test_typing_into_a_closed_round_is_refused_and_keeps_the_answers(app, as_rol
     assert page.find("input", attrs={"name": items[0], "value": "2"}).has_attr("checked")
     with app.app_context():
         assert get_session().scalars(select(Response)).all() == []
+
+
+# --- issue 15 item 7: the round page ---------------------------------------------------------
+
+
+def test_closing_asks_first_with_the_count_and_that_it_can_be_reopened(app, as_role, make_round, respondent):
+    operator = as_role("operator")
+    round_ = make_round()
+    form = respondent.load_form(round_.token)
+    assert respondent.submit(round_.token, form.answers("4")).status_code == 303
+    detail = f"/gestione/rilevazioni/{round_.id}"
+    page = BeautifulSoup(operator.get(detail).get_data(as_text=True), "html.parser")
+    close = page.find("a", string=re.compile("Chiudi"))
+    assert close is not None and close["href"] == f"{detail}/chiudi"  # a page, not a one-click button
+    # the old one-click POST (no confirmation) does not close: it leads to the question
+    unconfirmed = operator.post(f"{detail}/stato/closed", data={"csrf_token": csrf_token_of(operator, detail)})
+    assert unconfirmed.status_code == 303 and unconfirmed.headers["Location"].endswith(f"{detail}/chiudi")
+    assert "Inizia il questionario" in respondent.client.get(f"/r/{round_.token}").get_data(as_text=True)
+
+    confirm = operator.get(f"{detail}/chiudi")
+    text = " ".join(BeautifulSoup(confirm.get_data(as_text=True), "html.parser").get_text().split())
+    assert "La rilevazione ha 1 risposta." in text and "riaprirla" in text
+    form_tag = BeautifulSoup(confirm.get_data(as_text=True), "html.parser").find("form", action=f"{detail}/stato/closed")
+    assert form_tag["method"] == "post" and form_tag.find("input", attrs={"name": "csrf_token"})
+    data = {i["name"]: i.get("value", "") for i in form_tag.find_all("input")}
+    assert operator.post(f"{detail}/stato/closed", data={**data, "csrf_token": ""}).status_code == 400  # CSRF
+    assert operator.post(f"{detail}/stato/closed", data=data).status_code == 303
+    assert "è chiuso" in respondent.client.get(f"/r/{round_.token}").get_data(as_text=True)
+    assert operator.get(f"{detail}/chiudi").status_code == 303  # nothing to confirm any more
+    english = operator.get(f"{detail}/chiudi", headers={"Accept-Language": "en"})
+    assert english.status_code == 303
+
+
+def test_closing_date_is_the_last_day_as_typed_and_answers_are_taken_until_its_end(app, as_role):
+    from datetime import datetime
+
+    operator = as_role("operator")
+    round_id = create_round_in_ui(operator, closes_on="2027-06-30")
+    with app.app_context():
+        round_ = get_session().get(Round, round_id)
+        closes_at = round_.closes_at
+        # 30 June 2027 23:59:59 in Rome (summer time, UTC+2) is still open; midnight is not
+        assert round_.availability(datetime(2027, 6, 30, 21, 59, 59)) == "open"
+        assert round_.availability(datetime(2027, 6, 30, 22, 0, 0)) == "closed"
+    assert closes_at == datetime(2027, 6, 30, 22, 0)  # storage unchanged: the end of the day
+    for page in (f"/gestione/rilevazioni/{round_id}", "/gestione/"):
+        html = operator.get(page).get_data(as_text=True)
+        assert "30 giugno 2027" in html or "30 giu 2027" in html, page
+        assert "luglio 2027" not in html and "lug 2027" not in html, page
+    english = operator.get(f"/gestione/rilevazioni/{round_id}", headers={"Accept-Language": "en"})
+    assert "June 30, 2027" in english.get_data(as_text=True)
+
+
+def test_round_lists_and_pickers_show_the_dates(app, as_role, make_round):
+    from datetime import datetime
+
+    make_round(opens_at=datetime(2026, 9, 30, 22, 0), closes_at=datetime(2027, 7, 1, 22, 0))  # 1/10 – 1/7 local
+    evaluator = as_role("evaluator")
+    picker = BeautifulSoup(evaluator.get("/risultati/confronto").get_data(as_text=True), "html.parser")
+    options = [o.get_text() for o in picker.select("#pick-prima option") if o.get("value")]
+    assert options and all("1 ott 2026 – 1 lug 2027" in o for o in options), options
+    listing = evaluator.get("/risultati/").get_data(as_text=True)
+    assert "1 ott 2026 – 1 lug 2027" in listing
+    operator = as_role("operator")
+    assert "1 ott 2026 – 1 lug 2027" in operator.get("/gestione/").get_data(as_text=True)
+
+
+def test_the_general_link_has_its_qr_poster_and_cards_without_a_point(app, as_role):
+    operator = as_role("operator")
+    round_id = create_round_in_ui(operator, closes_on="2099-12-31")
+    with app.app_context():
+        round_ = get_session().get(Round, round_id)
+        url = f"{PUBLIC_URL}/r/{round_.public_token}"
+        code = round_.short_code
+    detail = operator.get(f"/gestione/rilevazioni/{round_id}").get_data(as_text=True)
+    for link in ("qr.png", "qr.svg", "manifesto", "manifesto?fmt=pdf", "biglietti"):
+        assert f"/gestione/rilevazioni/{round_id}/{link}" in detail.replace("&amp;", "&"), link
+    png = operator.get(f"/gestione/rilevazioni/{round_id}/qr.png")
+    assert png.mimetype == "image/png" and decode_qr(png.data) == url
+    assert operator.get(f"/gestione/rilevazioni/{round_id}/qr.svg").mimetype == "image/svg+xml"
+    poster = operator.get(f"/gestione/rilevazioni/{round_id}/manifesto?fmt=pdf")
+    assert poster.mimetype == "application/pdf"
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(poster.data)
+    try:
+        assert decode_qr(_png_of(document[0].render(scale=2).to_pil())) == url
+    finally:
+        document.close()
+    short = f"{PUBLIC_URL.split('://')[1]}/r/{code[:4]}-{code[4:]}"
+    poster_html = operator.get(f"/gestione/rilevazioni/{round_id}/manifesto").get_data(as_text=True)
+    assert short in poster_html and "31 dicembre 2099" in poster_html
+    assert short in operator.get(f"/gestione/rilevazioni/{round_id}/biglietti").get_data(as_text=True)
+    assert short in detail
+    assert operator.get("/gestione/rilevazioni/999999/manifesto").status_code == 404
+
+
+def test_short_address_opens_the_round_or_point_and_long_tokens_keep_working(app, as_role, respondent):
+    from survey_app.rounds import shortcodes
+
+    operator = as_role("operator")
+    round_id = create_round_in_ui(operator)
+    add_point(operator, round_id, "CDD Lovere — bacheca")
+    with app.app_context():
+        round_ = get_session().get(Round, round_id)
+        point = round_.points[0]
+        round_code, round_token, point_code, point_id = round_.short_code, round_.public_token, point.short_code, point.id
+    for code in (round_code, point_code):
+        assert len(code) == 8 and not set(code) & set("01ilo") and code == code.lower()
+    assert round_code != point_code
+    printed = shortcodes.formatted(round_code)
+    assert printed == f"{round_code[:4]}-{round_code[4:]}"
+    landing = respondent.client.get(f"/r/{printed}")
+    assert landing.status_code == 200 and "Inizia il questionario" in landing.get_data(as_text=True)
+    assert landing.headers["Cache-Control"] == "no-store"
+    assert respondent.client.get(f"/r/{printed.upper()}").status_code == 200  # typed in capitals
+    assert respondent.client.get(f"/r/{round_token}").status_code == 200  # the long link still works
+    # an answer through the point's short address counts for that point
+    form = respondent.load_form(shortcodes.formatted(point_code))
+    assert respondent.submit(shortcodes.formatted(point_code), form.answers("4")).status_code == 303
+    with app.app_context():
+        stored = get_session().scalar(select(Response).where(Response.round_id == round_id))
+        assert stored.distribution_point_id == point_id
+
+
+def test_unknown_short_codes_count_against_the_guessing_limit(app, respondent):
+    from survey_app.rounds import shortcodes
+
+    statuses = [respondent.client.get(f"/r/{shortcodes.formatted(shortcodes.generate())}").status_code
+                for _ in range(31)]
+    assert set(statuses[:30]) == {404} and statuses[30] == 429

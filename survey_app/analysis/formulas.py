@@ -39,6 +39,8 @@ def safe_divide(numerator, denominator):
 def wilson_interval(successes, n, z: float = Z95):
     """Return the Wilson score interval (low, high) of ``successes / n``; ``NaN`` when n = 0.
 
+    The bounds are exactly 0 when there are no successes and exactly 1 when all are.
+
     centre = (p + z^2/2n) / (1 + z^2/n),  half = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)
     """
     successes = np.asarray(successes, dtype=float)
@@ -48,7 +50,11 @@ def wilson_interval(successes, n, z: float = Z95):
     denominator = 1 + z * z / n_valid
     centre = (p + z * z / (2 * n_valid)) / denominator
     half = z * np.sqrt(p * (1 - p) / n_valid + z * z / (4 * n_valid ** 2)) / denominator
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # the closed form leaves rounding noise (2.8e-17) where the bound is exactly 0 or 1
+    low = np.where(successes == 0, 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(successes == n, 1.0, np.clip(centre + half, 0, 1))
+    low, high = np.where(np.isnan(p), np.nan, low), np.where(np.isnan(p), np.nan, high)
+    return (low, high) if low.ndim else (float(low), float(high))
 
 
 def newcombe_difference_interval(s1, n1, s2, n2, z: float = Z95):

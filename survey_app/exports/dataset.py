@@ -34,9 +34,11 @@ digits and ``_`` only, not ending in ``_`` or ``.``, no reserved word, unique ig
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +62,9 @@ SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", 
 #: columns of the responses table a :class:`Dataset` needs (``comment`` may be all missing)
 RESPONSE_COLUMNS = ("response_id", "round_id", "submitted_hour", "comune", "service", "role",
                     "channel", "language", "point", "panel_key", "comment")
+#: optional column: true for a response an operator set aside from the analysis (written
+#: as the variable ``messa_da_parte`` when present: raw files keep those responses, marked)
+SET_ASIDE_COLUMN = "set_aside"
 
 
 @dataclass(frozen=True)
@@ -180,9 +185,44 @@ class Dataset:
                 "channel": self.labels.channels}[column]
 
 
+#: length of the pseudonymous ids of raw downloads (hex digits: 64 bits, no collision in practice)
+PSEUDONYM_DIGITS = 16
+
+
+def pseudonym(key: bytes, kind: str, value) -> str:
+    """Return the export id of *value* (a response or panel-card row id): keyed, not sequential.
+
+    HMAC-SHA256 of ``kind:value`` under *key*: the same in every download made with the same
+    key, unrelated to the order of the stored ids, and not reversible without the key.
+    """
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_DIGITS]
+
+
+def pseudonymised(data: Dataset, key: bytes) -> Dataset:
+    """Return *data* with pseudonymous response and panel ids, rows sorted by the response's.
+
+    Stored ids follow the order of submission (and of the cards' issue), which the hour-only
+    times are meant to hide (issue 16.10): raw downloads carry :func:`pseudonym` ids
+    instead, and their rows are in the order of those ids, a pseudo-random order that is
+    the same in every download of the same rounds. The wide and long files still link by
+    ``id_risposta``; ``id_tessera`` still pairs the same card across rounds.
+    """
+    responses = data.responses.copy()
+    ids = [pseudonym(key, "response", v) for v in responses["response_id"]]
+    mapping = pd.Series(ids, index=responses["response_id"].to_numpy())
+    responses["response_id"] = pd.Series(ids, index=responses.index, dtype=object)
+    responses["panel_key"] = responses["panel_key"].map(
+        lambda v: None if v is None or v != v else pseudonym(key, "panel", v)).astype(object)
+    responses = responses.sort_values("response_id", kind="stable").reset_index(drop=True)
+    answers = data.answers.copy()
+    answers["response_id"] = mapping.reindex(answers["response_id"].to_numpy()).to_numpy()
+    return replace(data, responses=responses, answers=answers)
+
+
 #: the context variables of the wide file: name, responses column, label, kind
 CONTEXT_VARIABLES = (
-    ("id_risposta", "response_id", "Identificativo della risposta", "numeric"),
+    ("id_risposta", "response_id", ("Identificativo pseudonimo della risposta (lo stesso in ogni "
+                                     "file scaricato; non è in ordine di invio)"), "string"),
     ("id_rilevazione", "round_id", "Identificativo della rilevazione", "numeric"),
     ("data", "submitted_date", "Giorno di invio (ora italiana)", "date"),
     ("comune", "comune", "Comune indicato da chi risponde", "coded"),
@@ -193,6 +233,8 @@ CONTEXT_VARIABLES = (
     ("punto", "point", "Punto di distribuzione (link o QR usato)", "string"),
     ("id_tessera", "panel_key", ("Chiave di abbinamento tra rilevazioni con tessera "
                                  "(non è il codice della tessera)"), "string"),
+    ("messa_da_parte", SET_ASIDE_COLUMN, ("Messa da parte dall'analisi da un operatore, per esempio "
+                                          "un afflusso sospetto (1 = sì, 0 = no)"), "numeric"),
 )
 COMMENT_VARIABLE = ("commento", "comment", "Commento libero (non revisionato)", "string")
 
@@ -203,6 +245,8 @@ def variables(data: Dataset) -> list[Variable]:
     code_maps = data.code_maps()
     result = []
     for name, source, label, kind in CONTEXT_VARIABLES:
+        if source == SET_ASIDE_COLUMN and source not in data.responses.columns:
+            continue
         values = {}
         if kind == "coded":
             texts = data.value_text(source)

@@ -361,7 +361,7 @@ def template_download_csv():
     """The import template as CSV (``;``, UTF-8 with BOM, for Italian Excel)."""
     ambito, plan = _context()
     body = template_csv(template_rows(get_session(), plan.id))
-    return _download(body, "text/csv; charset=utf-8", f"modello-indicatori-{ambito.code}.csv")
+    return _download(body, "text/csv", f"modello-indicatori-{ambito.code}.csv")
 
 
 @bp.get("/modello.xlsx")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from survey_app import audit
 from survey_app.models import Answer, Response, Round, RoundSummary, utcnow
+from survey_app.set_asides.queries import is_set_aside
 
 _PERIOD = re.compile(r"^(\d+)\s*([dmy])$")
 
@@ -53,18 +54,20 @@ def rounds_past_retention(session: Session, cutoff: datetime) -> list[Round]:
 
 
 def summarise_round(session: Session, round_: Round) -> dict:
-    """Return the aggregated counts of *round_* that survive the purge."""
+    """Return the aggregated counts of *round_* that survive the purge: of the responses the
+    analysis counts (set-aside ones only as their number, ``set_aside``)."""
+    counted = ~is_set_aside(Response)
     item_counts: dict[str, Counter] = defaultdict(Counter)
     for item_id, value, not_answered, n in session.execute(
         select(Answer.item_id, Answer.value, Answer.not_answered, func.count()).join(Response)
-        .where(Response.round_id == round_.id).group_by(Answer.item_id, Answer.value, Answer.not_answered)
+        .where(Response.round_id == round_.id, counted).group_by(Answer.item_id, Answer.value, Answer.not_answered)
     ):
         key = "non_risposto" if not_answered else "non_so" if value is None else str(value)
         item_counts[item_id][key] += n
 
     def counts(column):
         return {str(value): n for value, n in session.execute(
-            select(column, func.count()).where(Response.round_id == round_.id).group_by(column))}
+            select(column, func.count()).where(Response.round_id == round_.id, counted).group_by(column))}
 
     return {
         "items": {item: dict(sorted(c.items())) for item, c in sorted(item_counts.items())},
@@ -73,6 +76,8 @@ def summarise_round(session: Session, round_: Round) -> dict:
         "by_point": counts(Response.distribution_point_id),
         "by_channel": counts(Response.channel),
         "by_role": counts(Response.respondent_role),
+        "set_aside": session.scalar(select(func.count()).select_from(Response)
+                                    .where(Response.round_id == round_.id, ~counted)) or 0,
     }
 
 

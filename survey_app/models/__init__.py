@@ -13,12 +13,13 @@ from survey_app.models.responses import CHANNELS, RESPONDENT_ROLES, Answer, Resp
 from survey_app.models.results import SNAPSHOT_STATUSES, ResultSnapshot
 from survey_app.models.retention import RoundSummary
 from survey_app.models.rounds import ROUND_KINDS, ROUND_STATUSES, Round
+from survey_app.models.set_asides import SetAside
 
 __all__ = [
     "Ambito", "Answer", "AuditEvent", "Base", "CHANNELS", "CommentReview", "Comune", "DistributionPoint", "Indicator",
     "IndicatorValue", "Objective", "PLAN_STATUSES", "Panel", "PanelCode", "Plan", "QuestionnaireLink",
     "QuestionnaireVersion", "RoundDesignation", "RESPONDENT_ROLES", "ROLES",
     "REVIEW_STATUSES", "ROUND_KINDS", "ROUND_STATUSES", "ReportJob", "Response", "ResultSnapshot", "Round", "RoundSummary",
-    "SNAPSHOT_STATUSES", "User", "UserSession",
+    "SNAPSHOT_STATUSES", "SetAside", "User", "UserSession",
     "VALUE_KINDS", "utcnow",
 ]

@@ -24,6 +24,9 @@ class DistributionPoint(Base):
     label: Mapped[str] = mapped_column(String(120))
     #: the secret part of the point's public link (>= 128 random bits)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the short code of the address printed on posters (survey_app.rounds.shortcodes), unique
+    #: across rounds and distribution points
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     round: Mapped["Round"] = relationship(back_populates="points")  # noqa: F821

@@ -52,6 +52,9 @@ class Round(Base):
     expected_respondents: Mapped[int | None]
     #: the secret part of the public link (>= 128 random bits, URL-safe)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the short code of the address printed on posters (survey_app.rounds.shortcodes), unique
+    #: across rounds and distribution points
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: a name for operators, e.g. "CDD e CSE, autunno 2022"; the questionnaire title otherwise
     label: Mapped[str | None] = mapped_column(String(120))

@@ -20,6 +20,7 @@ class _Invitation:
     organisation: str
     title: str
     url: str
+    short_url: str = ""
     closes_on: datetime.date | None = None
     estimated_minutes: int | None = None
     point_label: str = ""
@@ -33,7 +34,7 @@ class _Invitation:
             raise ValueError("estimated_minutes must be at least 1")
 
     @classmethod
-    def from_questionnaire(cls, questionnaire: Questionnaire, *, url: str,
+    def from_questionnaire(cls, questionnaire: Questionnaire, *, url: str, short_url: str = "",
                            closes_on: datetime.date | None = None, point_label: str = "",
                            invitation: str | None = None, language: str = DEFAULT_LANGUAGE):
         """Take the organisation, title and estimated time from *questionnaire* in *language*."""
@@ -42,6 +43,7 @@ class _Invitation:
             organisation=localized(definition["organisation"], language),
             title=localized(definition["title"], language),
             url=url,
+            short_url=short_url,
             closes_on=closes_on,
             estimated_minutes=definition.get("estimated_minutes"),
             point_label=point_label,
@@ -58,7 +60,9 @@ class PosterContent(_Invitation):
     :param title: the questionnaire title, the headline.
     :param invitation: replaces the default "Dicci come ti trovi con i nostri servizi.
         Bastano N minuti. Le risposte sono anonime."
-    :param url: the link the QR code encodes, printed below it too.
+    :param url: the link the QR code encodes, printed below it when there is no short one.
+    :param short_url: the short address printed below the QR code for people to type
+        (``esempio.it/r/k7m4-px9q``), opening the same page as *url*.
     :param closes_on: the last day to answer, or ``None`` when the round has no end yet.
     :param estimated_minutes: the time to answer, or ``None`` to leave it out.
     :param point_label: where the poster hangs (the distribution point), printed small.

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from survey_app import audit
 from survey_app.models import REVIEW_STATUSES, CommentReview, Response, Round, User, utcnow
 from survey_app.models.reports import PUBLISHED_REVIEW_STATUSES
+from survey_app.set_asides.queries import is_set_aside
 
 #: the longest redacted text (questionnaire comments are shorter)
 MAX_REDACTED_LENGTH = 4000
@@ -131,7 +132,8 @@ def review_comment(
 
 
 def published_comments(session: Session, round_ids) -> dict[int, list[str]]:
-    """The comments a report may show, per round: reviewed and published, rounds of 5+ only.
+    """The comments a report may show, per round: reviewed and published, rounds of 5+ only,
+    responses set aside from the analysis left out.
 
     Approved comments as written, redacted ones as edited; sorted by text. A round with
     fewer than :data:`MIN_CELL` responses maps to an empty list, whatever its reviews.
@@ -143,7 +145,7 @@ def published_comments(session: Session, round_ids) -> dict[int, list[str]]:
     sizes = dict(
         session.execute(
             select(Response.round_id, func.count(Response.id))
-            .where(Response.round_id.in_(ids))
+            .where(Response.round_id.in_(ids), ~is_set_aside(Response))
             .group_by(Response.round_id)
         ).all()
     )
@@ -159,6 +161,7 @@ def published_comments(session: Session, round_ids) -> dict[int, list[str]]:
             Response.round_id.in_(large),
             CommentReview.status.in_(PUBLISHED_REVIEW_STATUSES),
             _has_comment(),
+            ~is_set_aside(Response),  # a report shows what the analysis counts
         )
     )
     for round_id, comment, status, redacted in session.execute(query):

@@ -43,6 +43,7 @@ from survey_app.reports.formatting import (
     STATUS_LABELS,
     STATUS_SYMBOLS,
     TREND_SYMBOLS,
+    closing_date,
     count,
     indicator_interval,
     indicator_value,
@@ -564,7 +565,7 @@ def round_name(r: RoundData) -> str:
 def period(r: RoundData) -> str:
     start = r.opens_at or r.created_at
     if r.closes_at:
-        return f"{local_date(start)} – {local_date(r.closes_at)}"
+        return f"{local_date(start)} – {closing_date(r.closes_at)}"
     return f"dal {local_date(start)}"
 
 

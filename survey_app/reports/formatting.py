@@ -13,7 +13,7 @@ from datetime import datetime
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from survey_app.localtime import to_local
+from survey_app.localtime import shown_day, to_local
 
 LOCALE = "it_IT"
 DASH = "–"
@@ -126,6 +126,13 @@ def local_date(value: datetime | None) -> str:
     if value is None:
         return DASH
     return format_date(to_local(value).date(), format="long", locale=LOCALE)
+
+
+def closing_date(value: datetime | None) -> str:
+    """A stored closing time as the last day answers were taken (1 July 00:00 is 30 June)."""
+    if value is None:
+        return DASH
+    return format_date(shown_day(value, closing=True)[0], format="long", locale=LOCALE)
 
 
 def local_datetime(value: datetime | None) -> str:

@@ -53,6 +53,7 @@ from survey_app.reports import REPORT_VERSION
 from survey_app.reports import comments as comment_queries
 from survey_app.results import PAYLOAD_VERSION
 from survey_app.results.queries import data_counts
+from survey_app.set_asides.queries import set_aside_state
 
 RUNNING_TIMEOUT = timedelta(minutes=30)
 MAX_ERROR_LENGTH = 2_000
@@ -173,6 +174,7 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
     rounds = list(session.scalars(rounds_query.order_by(Round.id)))
     ids = [r.id for r in rounds]
     counts = data_counts(session, ids)
+    set_asides = set_aside_state(session, ids)
     rounds_part = [
         (
             r.id,
@@ -189,6 +191,7 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
             r.plan_id,
             r.is_follow_up,
             *counts[r.id],
+            set_asides[r.id],
         )
         for r in rounds
     ]

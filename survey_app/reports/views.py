@@ -59,7 +59,7 @@ bp = Blueprint("reports", __name__, url_prefix="/rapporti")
 FILES = {
     "pdf": ("pdf", "application/pdf"),
     "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "html": ("html", "text/html; charset=utf-8"),
+    "html": ("html", "text/html"),  # Flask adds the charset
 }
 REVIEW_LABELS = {
     "approved": "Approvato",

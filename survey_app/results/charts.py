@@ -16,8 +16,8 @@ favourable).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from textwrap import wrap
 
 from markupsafe import Markup, escape
 
@@ -37,9 +37,77 @@ GRID = "#d9dadb"
 FONT = "Titillium Web, Segoe UI, Arial, sans-serif"
 WIDTH = 760
 LABEL_WIDTH = 270
-LABEL_CHARS = 40
 ROW_HEIGHT = 40
 MIN_LABELLED_PCT = 7
+LEGEND_SIZE = 12
+LEGEND_LINE = 16
+LEGEND_MARKER = 20  # the marker and the gap before its text
+LEGEND_GAP = 24  # between two entries on a line
+
+#: advance widths (1/1000 em) of Helvetica, whose metrics Arial and Liberation Sans share
+_ASCII = "".join(map(chr, range(32, 127)))  # space to tilde
+_ADVANCES = (
+    [278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278]
+    + [556] * 10
+    + [278, 278, 584, 584, 584, 556, 1015]
+    + [667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722,
+       667, 611, 722, 667, 944, 667, 667, 611]
+    + [278, 278, 278, 469, 556, 333]
+    + [556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333,
+       500, 278, 556, 500, 722, 500, 500, 500]
+    + [334, 260, 334, 584]
+)
+WIDTHS = dict(zip(_ASCII, _ADVANCES, strict=True)) | {"…": 1000, "–": 556, "—": 1000, "≥": 760,
+                                                       "≤": 760, "«": 556, "»": 556, "’": 222}
+#: DejaVu Sans, the fallback where no Arial-like font is installed, is about 16% wider
+WIDTH_MARGIN = 1.16
+
+
+def text_width(text: str, size: float) -> float:
+    """The width in px of *text* at font *size*, at most what the renderer's font will need.
+
+    SVG text does not wrap and the chart's box clips it, so every label is laid out with this
+    estimate (Helvetica's metrics, widened for the broader fallback fonts).
+    """
+    total = 0
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[0]  # "è" as wide as "e"
+        wide = unicodedata.east_asian_width(char) in "WF"
+        total += WIDTHS.get(char, WIDTHS.get(base, 1000 if wide else 600))
+    return total * size / 1000 * WIDTH_MARGIN
+
+
+def fit_lines(text: str, size: float, width: float, lines: int | None = None) -> list[str]:
+    """*text* broken at spaces into lines of at most *width* px (a longer word is cut).
+
+    With *lines*, at most that many: the last one then ends with "…" when text is left over.
+    """
+    out: list[str] = []
+    for word in text.split():
+        for piece in _pieces(word, size, width):
+            if out and text_width(f"{out[-1]} {piece}", size) <= width:
+                out[-1] = f"{out[-1]} {piece}"
+            else:
+                out.append(piece)
+    out = out or [""]
+    if lines is not None and len(out) > lines:
+        out = out[:lines]
+        last = out[-1]
+        while last and text_width(last + "…", size) > width:
+            last = last[:-1]
+        out[-1] = last.rstrip() + "…"
+    return out
+
+
+def _pieces(word: str, size: float, width: float) -> list[str]:
+    pieces = []
+    while len(word) > 1 and text_width(word, size) > width:
+        cut = 1
+        while cut < len(word) and text_width(word[:cut + 1], size) <= width:
+            cut += 1
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
 
 
 @dataclass(frozen=True)
@@ -67,14 +135,46 @@ def _svg_open(chart_id: str, height: float, title: str, description: str) -> lis
 
 
 def _label(x: float, y: float, text: str, anchor: str = "end", lines: int = 2) -> str:
-    parts = wrap(text, LABEL_CHARS) or [""]
-    if len(parts) > lines:
-        parts = parts[:lines]
-        parts[-1] = parts[-1][:LABEL_CHARS - 1] + "…"
+    """A row label ending at *x* (it starts at the chart's left margin at the earliest)."""
+    parts = fit_lines(text, 13, x - 10, lines)
     first = y - (len(parts) - 1) * 8
     spans = "".join(f'<tspan x="{x:.1f}" y="{first + i * 16:.1f}">{escape(p)}</tspan>'
                     for i, p in enumerate(parts))
     return f'<text text-anchor="{anchor}" dominant-baseline="middle">{spans}</text>'
+
+
+def _legend(entries: list[tuple[str, str]], top: float) -> tuple[list[str], float]:
+    """Lay out legend *entries* (marker kind, label) from *top* down, each label whole.
+
+    Entries follow one another on a line and go to the next line when they would cross the
+    chart's right edge; a label wider than the chart wraps. Returns the SVG elements and the
+    legend's height. Marker kinds: ``#rrggbb`` (a filled square), ``series:N`` (the dot of
+    series N), ``target`` (a dashed line).
+    """
+    left, right = 10, WIDTH - 10
+    out, x, y, line_height = [], left, top, LEGEND_LINE
+    for marker, label in entries:
+        lines = fit_lines(label, LEGEND_SIZE, right - left - LEGEND_MARKER)
+        width = LEGEND_MARKER + max(text_width(line, LEGEND_SIZE) for line in lines)
+        if x > left and x + width > right:
+            x, y, line_height = left, y + line_height + 4, LEGEND_LINE
+        middle = y + LEGEND_LINE / 2
+        if marker.startswith("#"):
+            out.append(f'<rect x="{x:.1f}" y="{middle - 7:.1f}" width="14" height="14" '
+                       f'fill="{marker}"/>')
+        elif marker == "target":
+            out.append(f'<line x1="{x:.1f}" y1="{middle:.1f}" x2="{x + 14:.1f}" y2="{middle:.1f}" '
+                       f'stroke="{TEXT}" stroke-dasharray="4 3"/>')
+        else:
+            colour, hollow = SERIES_STYLES[int(marker.split(":")[1]) % len(SERIES_STYLES)]
+            out.append(_marker(x + 7, middle, colour, hollow))
+        spans = "".join(f'<tspan x="{x + LEGEND_MARKER:.1f}" '
+                        f'y="{middle + 4 + i * LEGEND_LINE:.1f}">'
+                        f'{escape(line)}</tspan>' for i, line in enumerate(lines))
+        out.append(f'<text font-size="{LEGEND_SIZE}">{spans}</text>')
+        line_height = max(line_height, len(lines) * LEGEND_LINE)
+        x += width + LEGEND_GAP
+    return out, y + line_height - top
 
 
 def diverging_bars(chart_id: str, rows: list[BarRow], point_labels: list[str], *, title: str,
@@ -82,18 +182,13 @@ def diverging_bars(chart_id: str, rows: list[BarRow], point_labels: list[str], *
     """Return a diverging stacked bar chart, one bar per row, points 1..K left to right."""
     points = len(point_labels)
     colours = PALETTES[points]
-    plot_left, plot_right = LABEL_WIDTH + 10, WIDTH - 10
+    plot_left, plot_right = LABEL_WIDTH + 10, WIDTH - 10 - text_width("100%", 12) / 2
     centre = (plot_left + plot_right) / 2
     half = (plot_right - plot_left) / 2  # 100% on either side
-    legend_rows = (points + 2) // 3
-    top = 10 + legend_rows * 20 + 10
+    legend, legend_height = _legend(list(zip(colours, point_labels)), 10)
+    top = 10 + legend_height + 10
     height = top + len(rows) * ROW_HEIGHT + 30
-    out = _svg_open(chart_id, height, title, description)
-    for i, (label, colour) in enumerate(zip(point_labels, colours)):  # the legend
-        x, y = 10 + (i % 3) * (WIDTH - 20) / 3, 10 + (i // 3) * 20
-        out.append(f'<rect x="{x:.1f}" y="{y}" width="14" height="14" fill="{colour}"/>')
-        out.append(f'<text x="{x + 20:.1f}" y="{y + 11}" font-size="12">'
-                   f'{escape(label[:38])}</text>')
+    out = _svg_open(chart_id, height, title, description) + legend
     for tick in (-100, -50, 0, 50, 100):  # grid lines, labelled below
         x = centre + tick / 100 * half
         out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" '
@@ -170,21 +265,19 @@ def dot_plot(chart_id: str, rows: list[DotRow], series_labels: list[str], *, tit
     :param percent: label the axis in percent (for shares given as 0-1).
     :param target: draw a dashed vertical line at this value (an indicator's target).
     """
-    plot_left, plot_right = LABEL_WIDTH + 10, WIDTH - 20
-    legend_height = 30
-    top = legend_height + 10
+    plot_left, plot_right = LABEL_WIDTH + 10, WIDTH - 10 - text_width("100%", 12) / 2
+    entries = [(f"series:{i}", label) for i, label in enumerate(series_labels)]
+    if target is not None and target_label:
+        entries.append(("target", target_label))
+    legend, legend_height = _legend(entries, 10)
+    top = 10 + legend_height + 14
     row_height = 28 if len(series_labels) <= 2 else 14 + 10 * len(series_labels)
     height = top + len(rows) * row_height + 30
 
     def x_of(value: float) -> float:
         return plot_left + max(0.0, min(value, axis_max)) / axis_max * (plot_right - plot_left)
 
-    out = _svg_open(chart_id, height, title, description)
-    for i, label in enumerate(series_labels):  # legend
-        colour, hollow = SERIES_STYLES[i % len(SERIES_STYLES)]
-        x = 10 + i * 250
-        out.append(_marker(x + 7, 15, colour, hollow))
-        out.append(f'<text x="{x + 18}" y="19" font-size="12">{escape(label[:38])}</text>')
+    out = _svg_open(chart_id, height, title, description) + legend
     bottom = top + len(rows) * row_height
     for step in range(5):  # grid
         value = axis_max * step / 4
@@ -196,10 +289,7 @@ def dot_plot(chart_id: str, rows: list[DotRow], series_labels: list[str], *, tit
     if target is not None:
         x = x_of(target)
         out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{bottom}" '
-                   f'stroke="{TEXT}" stroke-dasharray="4 3"/>')
-        if target_label:
-            out.append(f'<text x="{x + 4:.1f}" y="{top - 2}" font-size="11">'
-                       f'{escape(target_label)}</text>')
+                   f'stroke="{TEXT}" stroke-dasharray="4 3"/>')  # named in the legend
     for r, row in enumerate(rows):
         y = top + r * row_height
         out.append(_label(LABEL_WIDTH, y + row_height / 2, row.label, lines=1))

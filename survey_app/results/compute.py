@@ -194,6 +194,8 @@ def filter_publication(tables: JointBreakdowns, column: str,
     return publication
 
 
+#: the counts of missing answers, shown even for an item with fewer than 5 valid answers
+MISSING_VALUES = ("missing", "dont_know", "not_answered")
 ITEM_VALUES = ("n", "missing", "dont_know", "not_answered", "median", "q1", "q3", "mean", "sd", "score", "top_box_share",
                "top_box_low", "top_box_high")
 
@@ -212,6 +214,11 @@ def item_rows(wide: pd.DataFrame, questionnaire: Questionnaire, rule) -> list[di
         else:
             entry |= dict.fromkeys(ITEM_VALUES) | {"pct": None, "indicative": None,
                                                    "suppressed": True}
+            if row["n"] < MIN_CELL:
+                # too few valid answers for statistics; who answered "non so" or nothing
+                # identifies nobody (issue 15.11): an item everybody skipped shows n = 0
+                entry |= {key: row[key] for key in MISSING_VALUES}
+                entry["n"] = 0 if row["n"] == 0 else None
         rows.append(entry)
     return rows
 
@@ -301,6 +308,11 @@ TEST_VALUES = ("n_before", "n_after", "score_before", "score_after", "top_box_be
                "effect_low", "effect_high", "effect_label", "p_holm", "p_bh", "sentence")
 
 
+#: the figures of one side of an independent comparison, published when that side has >= 5
+SIDE_VALUES = {side: (f"n_{side}", f"score_{side}", f"top_box_{side}")
+               for side in ("before", "after")}
+
+
 def comparison_payload(before: pd.DataFrame, before_questionnaire: Questionnaire,
                        after: pd.DataFrame, after_questionnaire: Questionnaire) -> dict:
     """Return the publishable comparison of two rounds (before, after) of one questionnaire."""
@@ -324,6 +336,10 @@ def comparison_payload(before: pd.DataFrame, before_questionnaire: Questionnaire
             entry |= {key: row.get(key) for key in TEST_VALUES} | {"suppressed": False}
         else:
             entry |= dict.fromkeys(TEST_VALUES) | {"suppressed": True}
+            if row["design"] != "paired":  # each independent side keeps its own figures
+                for side in ("before", "after"):
+                    if (row[f"n_{side}"] or 0) >= MIN_CELL:
+                        entry |= {key: row.get(key) for key in SIDE_VALUES[side]}
         tests.append(entry)
     pairing = comparison.pairing
     pairs_hidden = small(pairing.n_pairs)

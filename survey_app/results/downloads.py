@@ -9,10 +9,13 @@ Free comments appear only in raw downloads (neutralised in CSV and XLSX).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
@@ -36,19 +39,22 @@ class Format:
     description: str
 
 
+#: Flask adds "; charset=utf-8" to a text/* mimetype itself (it was declared twice)
+TEXT_CSV = "text/csv"
+
 FORMATS = {f.name: f for f in (
-    Format("csv", "risposte.csv", "text/csv; charset=utf-8", "export.csv",
+    Format("csv", "risposte.csv", TEXT_CSV, "export.csv",
            "una riga per risposta a ogni domanda (formato lungo), separatore ';', per Excel"),
-    Format("csv-wide", "risposte-per-questionario.csv", "text/csv; charset=utf-8", "export.csv",
+    Format("csv-wide", "risposte-per-questionario.csv", TEXT_CSV, "export.csv",
            "una riga per questionario, una colonna per domanda, separatore ';', per Excel"),
-    Format("csv-comma", "risposte-virgola.csv", "text/csv; charset=utf-8", "export.csv",
+    Format("csv-comma", "risposte-virgola.csv", TEXT_CSV, "export.csv",
            "come il precedente, separatore ',' senza BOM, per R, Python, SPSS"),
     Format("xlsx", "risultati.xlsx",
            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "export.xlsx",
            "dati, codebook e statistiche (con la regola dei piccoli numeri)"),
     Format("sav", "risposte.sav", "application/x-spss-sav", "export.sav",
            "SPSS, con etichette di variabili e valori; «non so» = 99 mancante"),
-    Format("codebook", "codebook.csv", "text/csv; charset=utf-8", "export.codebook",
+    Format("codebook", "codebook.csv", TEXT_CSV, "export.codebook",
            "nome, etichetta, tipo e valori di ogni variabile"),
 )}
 
@@ -74,9 +80,9 @@ def context_labels(session: Session, round_: Round, questionnaire: Questionnaire
 
 def dataset(session: Session, round_ids: list[int]) -> Dataset:
     """Load the raw responses (comments included) of *round_ids*; the last round's version first."""
-    from survey_app.exports.dataset import Dataset
+    from survey_app.exports.dataset import Dataset, pseudonymised
 
-    loaded = load_rounds(session, round_ids, comments=True)
+    loaded = load_rounds(session, round_ids, comments=True, set_aside="mark")  # raw: kept, marked
     latest = loaded.rounds[-1]
     versions = []
     for round_ in reversed(loaded.rounds):
@@ -84,8 +90,19 @@ def dataset(session: Session, round_ids: list[int]) -> Dataset:
         if all(v.version != questionnaire.version for v in versions):
             versions.append(questionnaire)
     title = " / ".join(f"{r.display_label} ({r.id})" for r in loaded.rounds)
-    return Dataset(loaded.responses, loaded.answers, tuple(versions),
-                   context_labels(session, latest, versions[0]), title)
+    return pseudonymised(Dataset(loaded.responses, loaded.answers, tuple(versions),
+                                 context_labels(session, latest, versions[0]), title),
+                         export_key())
+
+
+def export_key() -> bytes:
+    """Return the key of the downloads' pseudonymous ids, derived from ``SECRET_KEY``.
+
+    The same in every download while ``SECRET_KEY`` stays the same (rotating it changes the
+    ids of later downloads, not the data).
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"survey_app export ids", hashlib.sha256).digest()
 
 
 def filename(round_ids: list[int], fmt: Format) -> str:
@@ -120,7 +137,7 @@ def body(fmt: Format, data: Dataset, *, statistics: list[tuple[Round, dict]] | N
         sheets = [data_sheet(data), codebook_sheet(data)]
         sheets += statistics_sheets(statistics or [], data.questionnaires[0])
         if comparison is not None:
-            sheets.append(comparison_sheet(comparison))
+            sheets.append(comparison_sheet(comparison, data.questionnaires[0]))
         return workbook(sheets)
     raise ValueError(f"unknown format {fmt.name!r}")
 
@@ -128,11 +145,29 @@ def body(fmt: Format, data: Dataset, *, statistics: list[tuple[Round, dict]] | N
 # --- statistics sheets, from published payloads ------------------------------------------------
 
 SUPPRESSED = "n<5"
+NO_VALID_ANSWER = "nessuna risposta valida"
+
+
+#: how the statistics sheets show fractional numbers (cells keep every digit for recomputation)
+STATISTIC_FORMATS = {
+    **{title: "0.0" for title in ("media", "punteggio 0-100", "punteggio prima", "punteggio dopo",
+                                  "mediana", "valore", "obiettivo")},
+    **{f"% {v}": "0.0" for v in range(1, 12)},
+    **{title: "0.0000" for title in ("p", "p Holm", "p BH")},
+}
+STATISTIC_LABELS = {"top_box_share": "quota di risposte favorevoli",
+                    "mean_score": "punteggio medio 0-100",
+                    "improved_share": "quota di persone che migliorano"}
+LEVEL_LABELS = {"item": "domanda", "dimension": "dimensione", "indicator": "indicatore"}
+DESIGN_LABELS = {"independent": "gruppi indipendenti", "paired": "appaiati (tessera)"}
+TEST_LABELS = {"mann_whitney": "Mann-Whitney", "welch_t": "t di Welch",
+               "wilcoxon_pratt": "Wilcoxon (Pratt)", "paired_t": "t appaiato",
+               "mcnemar": "McNemar"}
 
 
 def _flag(row: dict) -> str:
     if row.get("suppressed"):
-        return SUPPRESSED
+        return NO_VALID_ANSWER if row.get("n") == 0 else SUPPRESSED
     return "indicativo" if row.get("indicative") else ""
 
 
@@ -149,7 +184,8 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
     from survey_app.exports.xlsx import Sheet
 
     largest = max((item.scale.points for item in questionnaire.items), default=5)
-    item_header = (["rilevazione", "domanda", "dimensione", "testo", "invertita", "n", "mancanti", "non so",
+    titles = {d["id"]: d["title"].get("it", d["id"]) for d in questionnaire.dimensions}
+    item_header = (["rilevazione", "domanda", "dimensione", "nome dimensione", "testo", "invertita", "n", "mancanti", "non so",
                     "senza risposta"]
                    + [f"% {v}" for v in range(1, largest + 1)]
                    + ["mediana", "media", "deviazione standard", "punteggio 0-100",
@@ -165,33 +201,40 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
         for row in payload["items"]:
             pct = (row["pct"] or []) + [None] * (largest - len(row["pct"] or []))
             items.append([round_.id, row["item_id"], row["dimension_id"],
-                          texts.get(row["item_id"], row["item_id"]), "sì" if row["reverse"] else "",
+                          titles.get(row["dimension_id"], row["dimension_id"]), texts.get(row["item_id"], row["item_id"]), "sì" if row["reverse"] else "",
                           row["n"], row["missing"], row["dont_know"], row["not_answered"], *pct, row["median"], row["mean"], row["sd"],
                           row["score"], row["top_box_share"], row["top_box_low"],
                           row["top_box_high"], _flag(row)])
         for row in payload["dimensions"]:
-            dimensions.append([round_.id, row["dimension_id"], row["n_items"], row["n"],
+            dimensions.append([round_.id, row["dimension_id"],
+                               titles.get(row["dimension_id"], row["dimension_id"]),
+                               row["n_items"], row["n"],
                                row["excluded"], row["score"], row["score_low"], row["score_high"],
                                row["score_sd"], row["top_box_share"], row["alpha"],
                                row["alpha_low"], row["alpha_high"], row["n_used"],
                                _flag(row), row["note"]])
+        indicator_texts = {i.id: i.text for i in round_.questionnaire_version.indicators}
         for row in payload["indicators"]:
-            indicators.append([round_.id, row["indicator"], row["statistic"], row["n"],
+            indicators.append([round_.id, row["indicator"],
+                               indicator_texts.get(row["indicator"], row["indicator"]),
+                               row["statistic"],
+                               STATISTIC_LABELS.get(row["statistic"], row["statistic"]), row["n"],
                                row["value"], row["low"], row["high"], row["target_operator"],
                                row["target_value"], _yes_no(row["target_met"]),
                                _yes_no(row["target_met_with_confidence"]), _flag(row),
                                row["note"]])
     return [
-        Sheet("statistiche_item", item_header, items),
+        Sheet("statistiche_item", item_header, items, formats=STATISTIC_FORMATS),
         Sheet("statistiche_dimensioni",
-              ["rilevazione", "dimensione", "domande", "n", "esclusi (meno dell'80% di risposte)",
+              ["rilevazione", "dimensione", "nome dimensione", "domande", "n", "esclusi (meno dell'80% di risposte)",
                "punteggio 0-100", "IC 95% inf", "IC 95% sup", "deviazione standard",
                "quota favorevole", "alfa di Cronbach", "alfa IC 95% inf", "alfa IC 95% sup",
-               "n per alfa", "nota", "affidabilità"], dimensions),
+               "n per alfa", "nota", "affidabilità"], dimensions, formats=STATISTIC_FORMATS),
         Sheet("indicatori",
-              ["rilevazione", "indicatore", "statistica", "n", "valore", "IC 95% inf",
-               "IC 95% sup", "operatore", "obiettivo", "raggiunto", "raggiunto con tutto l'IC",
-               "nota", "spiegazione"], indicators),
+              ["rilevazione", "indicatore", "testo indicatore", "statistica", "nome statistica",
+               "n", "valore", "IC 95% inf", "IC 95% sup", "operatore", "obiettivo", "raggiunto",
+               "raggiunto con tutto l'IC", "nota", "spiegazione"], indicators,
+              formats=STATISTIC_FORMATS),
     ]
 
 
@@ -199,11 +242,19 @@ def _yes_no(value) -> str | None:
     return None if value is None else ("sì" if value else "no")
 
 
-def comparison_sheet(payload: dict) -> Sheet:
-    """Return the sheet confronti: every test of the comparison (suppressed rows marked)."""
+def comparison_sheet(payload: dict, questionnaire: Questionnaire | None = None) -> Sheet:
+    """Return the sheet confronti: every test of the comparison (suppressed rows marked).
+
+    Level, design and test are written as Italian labels; the compared item, dimension or
+    indicator as its code (``voce``) and its text (``nome``).
+    """
     from survey_app.exports.xlsx import Sheet
 
-    header = ["livello", "voce", "famiglia", "disegno", "test", "n prima", "n dopo",
+    names = {}
+    if questionnaire is not None:
+        names |= {i.id: i.text.get("it", i.id) for i in questionnaire.items}
+        names |= {d["id"]: d["title"].get("it", d["id"]) for d in questionnaire.dimensions}
+    header = ["livello", "voce", "nome", "famiglia", "disegno", "test", "codice test", "n prima", "n dopo",
               "punteggio prima", "punteggio dopo", "quota favorevole prima",
               "quota favorevole dopo", "variazione quota", "IC 95% inf", "IC 95% sup",
               "migliorati", "stabili", "peggiorati", "statistica", "p", "p Holm", "p BH",
@@ -213,9 +264,12 @@ def comparison_sheet(payload: dict) -> Sheet:
     if payload.get("status") != "ok":
         reasons = "; ".join(payload.get("reasons", [])) or "meno di 5 rispondenti"
         rows.append([None] * (len(header) - 1) + [f"confronto non disponibile: {reasons}"])
-        return Sheet("confronti", header, rows)
+        return Sheet("confronti", header, rows, formats=STATISTIC_FORMATS)
     for row in payload["tests"]:
-        rows.append([row["level"], row["target_id"], row["family"], row["design"], row["test"],
+        rows.append([LEVEL_LABELS.get(row["level"], row["level"]), row["target_id"],
+                     names.get(row["target_id"], row["target_id"]), row["family"],
+                     DESIGN_LABELS.get(row["design"], row["design"]),
+                     TEST_LABELS.get(row["test"], row["test"]), row["test"],
                      row["n_before"], row["n_after"], row["score_before"], row["score_after"],
                      row["top_box_before"], row["top_box_after"], row["top_box_change"],
                      row["top_box_change_low"], row["top_box_change_high"], row["n_improved"],
@@ -223,4 +277,4 @@ def comparison_sheet(payload: dict) -> Sheet:
                      row["p_holm"], row["p_bh"], row["effect"], row["effect_name"],
                      row["effect_low"], row["effect_high"], row["effect_label"],
                      row["sentence"], SUPPRESSED if row["suppressed"] else ""])
-    return Sheet("confronti", header, rows)
+    return Sheet("confronti", header, rows, formats=STATISTIC_FORMATS)

@@ -12,6 +12,11 @@ The responses frame has the analysis columns (:data:`survey_app.analysis.frames.
 ``point`` the distribution point's label, ``panel_key`` the panel code's row id as text --
 never the code) and, for the raw downloads, ``language``, ``submitted_hour`` and (only when
 asked) ``comment``.
+
+Responses set aside by an operator (:mod:`survey_app.set_asides`) are left out here, once,
+for everything that analyses: pages, snapshots, reports. Raw downloads ask for them with
+``set_aside="mark"`` and get them with ``set_aside`` true; :func:`data_counts` counts what
+the analysis sees and :func:`fingerprint` includes the set-asides' state.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, null, select
+from sqlalchemy import false, func, null, select
 from sqlalchemy.orm import Session, joinedload
 
 from survey_app.models import (
@@ -34,6 +39,7 @@ from survey_app.models import (
     Round,
 )
 from survey_app.questionnaires.definition import Questionnaire
+from survey_app.set_asides.queries import is_set_aside, set_aside_state
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +47,9 @@ if TYPE_CHECKING:
 #: rows fetched from the database at a time
 CHUNK_ROWS = 50_000
 RESPONSE_FRAME_COLUMNS = ("response_id", "round_id", "comune", "service", "role", "channel",
-                          "point", "panel_key", "language", "submitted_hour", "comment")
+                          "point", "panel_key", "language", "submitted_hour", "comment", "set_aside")
+#: what :func:`load_rounds` does with set-aside responses
+SET_ASIDE_MODES = ("exclude", "mark")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class LoadedRounds:
     responses: pd.DataFrame
     answers: pd.DataFrame
     questionnaires: dict[int, Questionnaire]
+    #: per round, the state of its set-asides when loaded (see :func:`fingerprint`)
+    set_asides: dict[int, str]
 
     def round(self, round_id: int) -> Round:
         return next(r for r in self.rounds if r.id == round_id)
@@ -95,20 +105,25 @@ def rounds_by_id(session: Session, round_ids) -> list[Round]:
     return [found[i] for i in ids]
 
 
-def load_rounds(session: Session, round_ids, *, comments: bool = False,
+def load_rounds(session: Session, round_ids, *, comments: bool = False, set_aside: str = "exclude",
                 chunk_rows: int = CHUNK_ROWS) -> LoadedRounds:
     """Load the responses and answers of *round_ids* (two queries, streamed in chunks).
 
     :param comments: include the free comments (raw downloads only: the aggregated pages
         never show them).
+    :param set_aside: ``exclude`` leaves set-aside responses out (every analysis);
+        ``mark`` keeps them, ``set_aside`` true (raw downloads).
     """
+    if set_aside not in SET_ASIDE_MODES:
+        raise ValueError(f"set_aside must be one of {SET_ASIDE_MODES}")
     rounds = rounds_by_id(session, round_ids)
     ids = [r.id for r in rounds]
     questionnaires = {r.id: r.questionnaire_version.questionnaire for r in rounds}
-    responses = _load_responses(session, ids, comments, chunk_rows)
+    exclude = set_aside == "exclude"
+    responses = _load_responses(session, ids, comments, exclude, chunk_rows)
     known_items = list(dict.fromkeys(item.id for q in questionnaires.values() for item in q.items))
-    answers = _load_answers(session, ids, known_items, chunk_rows)
-    return LoadedRounds(tuple(rounds), responses, answers, questionnaires)
+    answers = _load_answers(session, ids, known_items, exclude, chunk_rows)
+    return LoadedRounds(tuple(rounds), responses, answers, questionnaires, set_aside_state(session, ids))
 
 
 def _stream(session: Session, query, chunk_rows: int):
@@ -135,7 +150,7 @@ def _stream(session: Session, query, chunk_rows: int):
         cursor.close()
 
 
-def _load_responses(session: Session, ids: list[int], comments: bool,
+def _load_responses(session: Session, ids: list[int], comments: bool, exclude_set_aside: bool,
                     chunk_rows: int) -> pd.DataFrame:
     import pandas as pd
 
@@ -143,12 +158,15 @@ def _load_responses(session: Session, ids: list[int], comments: bool,
         select(Response.id, Response.round_id, Comune.name, Response.service,
                Response.respondent_role, Response.channel, DistributionPoint.label,
                Response.panel_code_id, Response.language, Response.submitted_hour,
-               Response.comment if comments else null())
+               Response.comment if comments else null(),
+               false() if exclude_set_aside else is_set_aside(Response))
         .outerjoin(Comune, Comune.id == Response.comune_id)
         .outerjoin(DistributionPoint, DistributionPoint.id == Response.distribution_point_id)
         .where(Response.round_id.in_(ids))
         .order_by(Response.id)
     )
+    if exclude_set_aside:
+        query = query.where(~is_set_aside(Response))
     columns = {name: [] for name in RESPONSE_FRAME_COLUMNS}
     for partition in _stream(session, query, chunk_rows):
         for name, values in zip(RESPONSE_FRAME_COLUMNS, zip(*partition)):
@@ -159,12 +177,13 @@ def _load_responses(session: Session, ids: list[int], comments: bool,
     frame["round_id"] = frame["round_id"].astype("int64")
     frame["panel_key"] = frame["panel_key"].map(lambda v: None if v is None else str(v))
     frame["submitted_hour"] = pd.to_datetime(frame["submitted_hour"])
+    frame["set_aside"] = frame["set_aside"].astype(bool)
     for column in ("comune", "service", "role", "channel", "point", "language", "comment"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
 
 
-def _load_answers(session: Session, ids: list[int], known_items: list[str],
+def _load_answers(session: Session, ids: list[int], known_items: list[str], exclude_set_aside: bool,
                   chunk_rows: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
@@ -174,6 +193,8 @@ def _load_answers(session: Session, ids: list[int], known_items: list[str],
         .join(Response, Response.id == Answer.response_id)
         .where(Response.round_id.in_(ids))
     )
+    if exclude_set_aside:
+        query = query.where(~is_set_aside(Response))
     categories = pd.Index(known_items, dtype=object)
     response_ids, round_ids, codes, values, not_answered = [], [], [], [], []
     for partition in _stream(session, query, chunk_rows):
@@ -204,26 +225,30 @@ def _load_answers(session: Session, ids: list[int], known_items: list[str],
 # --- what changed ----------------------------------------------------------------------------
 
 def data_counts(session: Session, round_ids) -> dict[int, tuple[int, int]]:
-    """Return per round (number of responses, largest response id): one aggregate query."""
+    """Return per round (number of responses, largest response id) that the analysis sees
+    (set-aside responses left out): one aggregate query."""
     ids = [int(i) for i in round_ids]
     result = {i: (0, 0) for i in ids}
     rows = session.execute(
         select(Response.round_id, func.count(Response.id), func.max(Response.id))
-        .where(Response.round_id.in_(ids)).group_by(Response.round_id))
+        .where(Response.round_id.in_(ids), ~is_set_aside(Response)).group_by(Response.round_id))
     for round_id, count, largest in rows:
         result[round_id] = (int(count), int(largest or 0))
     return result
 
 
-def fingerprint(rounds, counts: dict[int, tuple[int, int]], extra: str = "") -> str:
-    """Return a digest of the data of *rounds*: ids, tokens, versions and response counts.
+def fingerprint(rounds, counts: dict[int, tuple[int, int]], set_asides: dict[int, str],
+                extra: str = "") -> str:
+    """Return a digest of the data of *rounds*: ids, tokens, versions, response counts and
+    set-asides (:func:`survey_app.set_asides.queries.set_aside_state`).
 
     Responses are only ever added (or all purged), so the count and the largest id change
-    whenever the data do. The round's public token makes ids reused by another database
-    (tests, restores) differ.
+    whenever the data do; a set-aside made or revoked changes its round's state. The
+    round's public token makes ids reused by another database (tests, restores) differ.
     """
     parts = [extra] + [f"{r.id}:{r.public_token}:{r.questionnaire_version_id}:"
-                       f"{counts.get(r.id, (0, 0))[0]}:{counts.get(r.id, (0, 0))[1]}"
+                       f"{counts.get(r.id, (0, 0))[0]}:{counts.get(r.id, (0, 0))[1]}:"
+                       f"{set_asides.get(r.id, '')}"
                        for r in sorted(rounds, key=lambda r: r.id)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 

@@ -50,6 +50,7 @@ from survey_app.models import Round, utcnow
 from survey_app.models.results import ResultSnapshot
 from survey_app.results import PAYLOAD_VERSION
 from survey_app.results.queries import data_counts, fingerprint, load_rounds, rounds_by_id
+from survey_app.set_asides.queries import set_aside_state
 
 DEFAULT_INLINE_MAX_RESPONSES = 2_000
 RUNNING_TIMEOUT = timedelta(minutes=30)
@@ -128,7 +129,7 @@ def current_fingerprint(session: Session, job: Job) -> tuple[str, int]:
     """Return the fingerprint of the job's data now and its number of responses."""
     rounds = rounds_by_id(session, job.round_ids)
     counts = data_counts(session, job.round_ids)
-    return (fingerprint(rounds, counts, _extra(job)),
+    return (fingerprint(rounds, counts, set_aside_state(session, job.round_ids), _extra(job)),
             sum(count for count, _largest in counts.values()))
 
 
@@ -193,7 +194,7 @@ def compute_payload(session: Session, job: Job) -> tuple[dict, str]:
     from survey_app.results import compute  # pandas and scipy: only where an analysis runs
 
     loaded = load_rounds(session, job.round_ids)
-    stamp = fingerprint(loaded.rounds, loaded.counts(), _extra(job))
+    stamp = fingerprint(loaded.rounds, loaded.counts(), loaded.set_asides, _extra(job))
     if job.kind == "round":
         round_id = job.round_ids[0]
         payload = compute.round_payload(loaded.wide(round_id), loaded.questionnaire(round_id),

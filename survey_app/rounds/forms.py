@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 KIND_LABELS = {
@@ -67,6 +67,12 @@ class PointForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     """A status button: the target status travels in the URL."""
+
+
+class CloseForm(FlaskForm):
+    """The button of the page confirming a closure: only that page sends ``confirmed=1``."""
+
+    confirmed = HiddenField()
 
 
 class PanelCodesForm(FlaskForm):

@@ -23,6 +23,7 @@ from survey_app.models import (
 )
 from survey_app.plans.queries import plan_for_date, plan_period_contains, plans_of
 from survey_app.questionnaires.operations import latest_version
+from survey_app.rounds import shortcodes
 
 #: bytes of randomness in a public token: 16 bytes = 128 bits
 TOKEN_BYTES = 16
@@ -35,6 +36,16 @@ class RoundError(ValueError):
 def new_public_token() -> str:
     """Return a fresh URL-safe token of 128 random bits."""
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def new_short_code(session: Session) -> str:
+    """Return a short code that no round and no distribution point has yet."""
+    while True:
+        code = shortcodes.generate()
+        taken = session.scalar(select(Round.id).where(Round.short_code == code)) or session.scalar(
+            select(DistributionPoint.id).where(DistributionPoint.short_code == code))
+        if not taken:
+            return code
 
 
 def open_round(
@@ -100,6 +111,7 @@ def open_round(
         service=service,
         expected_respondents=expected_respondents,
         public_token=new_public_token(),
+        short_code=new_short_code(session),
         label=(label or "").strip()[:120] or None,
         panel=panel,
         created_by_id=actor.id if isinstance(actor, User) else None,
@@ -206,7 +218,8 @@ def add_point(session: Session, round_: Round, label: str, *, actor: User | str 
     label = " ".join(label.split())[:120]
     if not label:
         raise RoundError("give the distribution point a name")
-    point = DistributionPoint(round=round_, label=label, public_token=new_public_token())
+    point = DistributionPoint(round=round_, label=label, public_token=new_public_token(),
+                              short_code=new_short_code(session))
     session.add(point)
     session.flush()
     audit.record(session, actor, "point.create", round_, point_id=point.id, label=label)

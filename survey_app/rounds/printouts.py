@@ -12,7 +12,7 @@ from flask_login import current_user
 from survey_app.accounts.permissions import permission_required, round_in_scope
 from survey_app.db import get_session
 from survey_app.localtime import last_local_day
-from survey_app.models import DistributionPoint
+from survey_app.models import DistributionPoint, Round
 from survey_app.panels.codes import formatted
 from survey_app.panels.operations import issue_codes
 from survey_app.printing import (
@@ -28,7 +28,7 @@ from survey_app.printing import (
     render_poster,
 )
 from survey_app.rounds.forms import PanelCodesForm
-from survey_app.rounds.queries import public_url
+from survey_app.rounds.queries import public_url, short_url
 from survey_app.security import allow_inline_styles
 
 bp = Blueprint("printouts", __name__, url_prefix="/gestione")
@@ -51,40 +51,73 @@ def _document(html: str, filename: str) -> Response:
     return Response(html, mimetype="text/html")
 
 
-def _invitation(cls, point: DistributionPoint):
-    round_ = point.round
+def _invitation(cls, owner: Round | DistributionPoint):
+    """What a poster or card sheet of a round's general link, or of one of its points, says."""
+    round_ = owner if isinstance(owner, Round) else owner.round
+    base = current_app.config["PUBLIC_URL"]
     return cls.from_questionnaire(
-        round_.questionnaire_version.questionnaire, url=public_url(current_app.config["PUBLIC_URL"], point),
-        closes_on=last_local_day(round_.closes_at), point_label=point.label,
+        round_.questionnaire_version.questionnaire, url=public_url(base, owner), short_url=short_url(base, owner),
+        closes_on=last_local_day(round_.closes_at),
+        point_label=owner.label if isinstance(owner, DistributionPoint) else "",
     )
 
 
-@bp.get("/punti/<int:point_id>/qr.<any(svg, png):fmt>")
-@permission_required("rounds.view")
-def qr(point_id: int, fmt: str):
-    """The point's QR code, encoding exactly its public link."""
-    point = _point_or_404(point_id)
-    url = public_url(current_app.config["PUBLIC_URL"], point)
+def _qr(owner: Round | DistributionPoint, fmt: str) -> Response:
+    url = public_url(current_app.config["PUBLIC_URL"], owner)
     if fmt == "svg":
         allow_inline_styles()
         return Response(qr_svg(url), mimetype="image/svg+xml")
     return Response(qr_png(url), mimetype="image/png")
 
 
+def _poster(owner: Round | DistributionPoint, name: str) -> Response:
+    return _document(render_poster(_invitation(PosterContent, owner)), f"manifesto-{name}")
+
+
+def _cards(owner: Round | DistributionPoint, name: str) -> Response:
+    return _document(render_cards(_invitation(CardSheetContent, owner)), f"biglietti-{name}")
+
+
+@bp.get("/punti/<int:point_id>/qr.<any(svg, png):fmt>")
+@permission_required("rounds.view")
+def qr(point_id: int, fmt: str):
+    """The point's QR code, encoding exactly its public link."""
+    return _qr(_point_or_404(point_id), fmt)
+
+
 @bp.get("/punti/<int:point_id>/manifesto")
 @permission_required("rounds.view")
 def poster(point_id: int):
     """An A4 poster with the point's QR code."""
-    point = _point_or_404(point_id)
-    return _document(render_poster(_invitation(PosterContent, point)), f"manifesto-punto-{point.id}")
+    return _poster(_point_or_404(point_id), f"punto-{point_id}")
 
 
 @bp.get("/punti/<int:point_id>/biglietti")
 @permission_required("rounds.view")
 def cards(point_id: int):
     """An A4 sheet of cut-out cards with the point's QR code."""
-    point = _point_or_404(point_id)
-    return _document(render_cards(_invitation(CardSheetContent, point)), f"biglietti-punto-{point.id}")
+    return _cards(_point_or_404(point_id), f"punto-{point_id}")
+
+
+@bp.get("/rilevazioni/<int:round_id>/qr.<any(svg, png):fmt>")
+@permission_required("rounds.view")
+def round_qr(round_id: int, fmt: str):
+    """The QR code of the round's general link (no distribution point needed)."""
+    return _qr(round_in_scope(round_id), fmt)
+
+
+@bp.get("/rilevazioni/<int:round_id>/manifesto")
+@permission_required("rounds.view")
+def round_poster(round_id: int):
+    """An A4 poster of the round's general link."""
+    return _poster(round_in_scope(round_id), f"rilevazione-{round_id}")
+
+
+@bp.get("/rilevazioni/<int:round_id>/biglietti")
+@permission_required("rounds.view")
+def round_cards(round_id: int):
+    """Cut-out cards of the round's general link."""
+    return _cards(round_in_scope(round_id), f"rilevazione-{round_id}")
 
 
 @bp.get("/rilevazioni/<int:round_id>/cartaceo")

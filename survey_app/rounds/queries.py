@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from survey_app.models import Comune, DistributionPoint, QuestionnaireVersion, Response, Round
+from survey_app.rounds import shortcodes
 
 
 # Every respondent page runs these: built once, since building a statement with its loader
@@ -18,19 +19,32 @@ _ROUND_BY_TOKEN = (
     .where(Round.public_token == bindparam("token"))
 )
 _POINT_BY_TOKEN = select(DistributionPoint).where(DistributionPoint.public_token == bindparam("token"))
+_ROUND_BY_SHORT_CODE = (
+    select(Round)
+    .options(joinedload(Round.questionnaire_version))
+    .where(Round.short_code == bindparam("code"))
+)
+_POINT_BY_SHORT_CODE = select(DistributionPoint).where(DistributionPoint.short_code == bindparam("code"))
 _COMUNI_OF_AMBITO = (
     select(Comune.id, Comune.name).where(Comune.ambito_id == bindparam("ambito_id")).order_by(Comune.name)
 )
 
 
 def resolve_public_token(session: Session, token: str) -> tuple[Round | None, DistributionPoint | None]:
-    """Return the round a public link opens, and its distribution point when the link is a point's."""
+    """Return the round a public link opens, and its distribution point when the link is a point's.
+
+    *token* is the long token of the link or its short code as printed (``k7m4-px9q``, in any case).
+    """
     if not token or len(token) > 64:
         return None, None
-    round_ = session.scalar(_ROUND_BY_TOKEN, {"token": token})
+    if (code := shortcodes.normalise(token)) is not None:
+        round_query, point_query, parameters = _ROUND_BY_SHORT_CODE, _POINT_BY_SHORT_CODE, {"code": code}
+    else:
+        round_query, point_query, parameters = _ROUND_BY_TOKEN, _POINT_BY_TOKEN, {"token": token}
+    round_ = session.scalar(round_query, parameters)
     if round_ is not None:
         return round_, None
-    point = session.scalar(_POINT_BY_TOKEN, {"token": token})
+    point = session.scalar(point_query, parameters)
     if point is None:
         return None, None
     return point.round, point
@@ -46,6 +60,11 @@ def comune_choices(session: Session, round_: Round) -> list[tuple[int, str]]:
         return []
     rows = session.execute(_COMUNI_OF_AMBITO, {"ambito_id": round_.ambito_id})
     return [(comune_id, name) for comune_id, name in rows]
+
+
+def response_count(session: Session, round_id: int) -> int:
+    """Return how many responses round *round_id* has stored."""
+    return session.scalar(select(func.count(Response.id)).where(Response.round_id == round_id)) or 0
 
 
 @dataclass(frozen=True)
@@ -82,3 +101,12 @@ def round_summaries(session: Session, ambito_id: int | None = None) -> list[Roun
 def public_url(base_url: str, link_owner: Round | DistributionPoint) -> str:
     """Return the address respondents open for a round or one of its distribution points."""
     return f"{base_url.rstrip('/')}/r/{link_owner.public_token}"
+
+
+def short_url(base_url: str, link_owner: Round | DistributionPoint) -> str:
+    """Return the short address printed for people to type: no scheme, ``esempio.it/r/k7m4-px9q``.
+
+    Browsers add ``https://`` themselves; the short code opens the same page as the long token.
+    """
+    host = base_url.rstrip("/").split("://", 1)[-1]
+    return f"{host}/r/{shortcodes.formatted(link_owner.short_code)}"

@@ -35,6 +35,7 @@ from survey_app.questionnaires.operations import latest_version
 from survey_app.rounds.forms import (
     KIND_LABELS,
     STATUS_ACTIONS,
+    CloseForm,
     STATUS_LABELS,
     NewRoundForm,
     PanelCodesForm,
@@ -50,7 +51,8 @@ from survey_app.rounds.operations import (
     set_status,
 )
 from survey_app.reports.plan import plan_order
-from survey_app.rounds.queries import public_url, round_summaries
+from survey_app.rounds.queries import public_url, response_count, round_summaries, short_url
+from survey_app.set_asides.queries import overview as set_aside_overview
 
 bp = Blueprint("manage", __name__, url_prefix="/gestione")
 
@@ -141,19 +143,36 @@ def round_detail(round_id: int):
     base = current_app.config["PUBLIC_URL"]
     return render_template(
         "rounds/detail.html", round=round_, monitoring=monitoring, round_url=public_url(base, round_),
+        round_short_url=short_url(base, round_),
         point_urls={p.id: public_url(base, p) for p in round_.points},
+        point_short_urls={p.id: short_url(base, p) for p in round_.points},
         status_changes=STATUS_CHANGES.get(round_.status, ()) if can(current_user, "rounds.manage") else (),
         status_form=StatusForm(), point_form=PointForm(), panel_form=PanelCodesForm(),
+        set_asides=set_aside_overview(db, round_),
     )
+
+
+@bp.get("/rilevazioni/<int:round_id>/chiudi")
+@permission_required("rounds.manage")
+def confirm_close(round_id: int):
+    """Ask before closing: how many responses the round has, and that it can be reopened."""
+    round_ = round_in_scope(round_id)
+    if "closed" not in STATUS_CHANGES.get(round_.status, ()):
+        return redirect(url_for("manage.round_detail", round_id=round_id), code=303)
+    responses = response_count(get_session(), round_id)
+    return render_template("rounds/confirm_close.html", round=round_, responses=responses, form=CloseForm())
 
 
 @bp.post("/rilevazioni/<int:round_id>/stato/<status>")
 @permission_required("rounds.manage")
 def change_status(round_id: int, status: str):
-    """Open, pause, close or reopen a round."""
+    """Open, pause, close or reopen a round; closing only from the confirmation page."""
     round_ = round_in_scope(round_id)
-    if not StatusForm().validate_on_submit():
+    form = CloseForm() if status == "closed" else StatusForm()
+    if not form.validate_on_submit():
         abort(400)
+    if status == "closed" and form.confirmed.data != "1":
+        return redirect(url_for("manage.confirm_close", round_id=round_id), code=303)
     db = get_session()
     try:
         set_status(db, round_, status, actor=current_user)

@@ -41,6 +41,17 @@ def test_wilson_interval_at_the_boundaries():
     assert math.isnan(low) and math.isnan(high)
 
 
+
+def test_wilson_bounds_are_exactly_0_and_1_at_the_extremes():
+    # the closed form gave 2.8e-17 for 0 successes of some n (issue 15, item 11)
+    n = np.arange(1, 301)
+    low, _ = formulas.wilson_interval(np.zeros(len(n)), n)
+    _, high = formulas.wilson_interval(n, n)
+    assert (low == 0).all() and (high == 1).all()
+    for size in (21, 37, 150):
+        assert formulas.wilson_interval(0, size)[0] == 0.0
+        assert formulas.wilson_interval(size, size)[1] == 1.0
+
 # --- Cronbach's alpha ---------------------------------------------------------------------
 
 # 4 respondents x 3 items; totals 5, 7, 10, 13

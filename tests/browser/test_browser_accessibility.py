@@ -110,6 +110,9 @@ PAGES = [
                                  _submit_invalid("Crea e apri la rilevazione")(page, site))),
     Page("round", "manage.round_detail", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}"),
     Page("panel-round", "manage.round_detail", "operator", lambda s: f"/gestione/rilevazioni/{s.panel_round_id}"),
+    Page("set-asides", "set_asides.page", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/messe-da-parte"),
+    Page("set-asides-errors", "set_asides.create", "operator",
+         lambda s: f"/gestione/rilevazioni/{s.round_id}/messe-da-parte", act=_submit_invalid("Metti da parte")),
     Page("entry", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento"),
     Page("entry-errors", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento",
          act=_submit_invalid("Salva il questionario")),
@@ -151,6 +154,8 @@ NOT_HTML = {
     "manage.monitoring_json", "manage.new_point", "manage.change_status", "printouts.panel_cards",
     # redirects to the correction page ("indicators-correct") or to the objective page
     "indicators.delete",
+    # redirects to the set-aside page ("set-asides")
+    "set_asides.revoke",
     "indicators.template_download_csv", "indicators.template_download_xlsx", "results.comparison_download",
     "results.download_codebook", "results.download_csv_wide", "results.download_csv_comma",
     "results.download_csv", "results.download_sav", "results.download_xlsx",

@@ -9,10 +9,11 @@ import openpyxl
 import pyreadstat
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from survey_app.db import get_session
 from survey_app.exports.dataset import DONT_KNOW_CODE
-from survey_app.models import AuditEvent
+from survey_app.models import AuditEvent, Response, Round
 
 from .conftest import FORMULA
 
@@ -148,7 +149,8 @@ def test_comparison_workbook(app, as_role, make_round, fill):
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert "confronti" in book.sheetnames
     assert book["dati"].max_row == 1 + 13
-    tests = [c.value for c in book["confronti"]["E"]][1:]
+    tests = [c.value for c in book["confronti"]["G"]][1:]  # "codice test"
+    assert book["confronti"]["G1"].value == "codice test"
     assert "mann_whitney" in tests
     event = _events(app, "export.xlsx")[-1]
     assert event.detail["compared_with"] == before.id
@@ -171,3 +173,60 @@ def test_cli_export_writes_the_same_files_and_logs(app, runner, filled_round, tm
     bad = runner.invoke(args=["results", "export", "999", "--format", "csv", "--output",
                               str(tmp_path / "x.csv")])
     assert bad.exit_code != 0
+
+
+def test_downloads_declare_the_charset_once_and_rows_are_not_in_submission_order(
+        app, as_role, filled_round):
+    client = as_role("evaluator")
+    for name in DOWNLOADS:
+        content_type = client.get(f"/risultati/rilevazioni/{filled_round}/{name}").content_type
+        assert content_type.count("charset") <= 1, (name, content_type)
+        if name.endswith(".csv"):
+            assert content_type == "text/csv; charset=utf-8"
+    wide = client.get(f"/risultati/rilevazioni/{filled_round}/risposte-virgola.csv").data
+    ids = [line.split(b",")[0] for line in wide.splitlines()[1:]]
+    with app.app_context():
+        stored = [str(i).encode() for i in get_session().scalars(
+            sa.select(Response.id).where(Response.round_id == filled_round))]
+    assert len(ids) == 8 and not set(ids) & set(stored)  # pseudonymous, not the row ids
+    assert ids == sorted(ids)  # the order of the pseudonyms, not of submission
+    again = client.get(f"/risultati/rilevazioni/{filled_round}/risposte-virgola.csv").data
+    assert [line.split(b",")[0] for line in again.splitlines()[1:]] == ids  # stable
+
+
+def test_an_item_everybody_answered_non_so_shows_its_counts(app, as_role, filled_round):
+    """Issue 15.11: n = 0 and 8 "non so", not "n<5" with missing "–"; labels, dates, formats."""
+    client = as_role("evaluator")
+    page = BeautifulSoup(client.get(f"/risultati/rilevazioni/{filled_round}").data, "html.parser")
+    with app.app_context():
+        round_ = get_session().get(Round, filled_round)
+        text = next(i.text["it"] for i in round_.questionnaire_version.questionnaire.items
+                    if i.id == "access_time")
+    heading = next(th for th in page.find_all("th", scope="row") if th.get_text().startswith(text))
+    cells = [td.get_text(strip=True) for td in heading.find_parent("tr").find_all("td")]
+    assert cells[:3] == ["0", "8", "0"]  # n, "non so", not answered
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/risultati/rilevazioni/{filled_round}/risultati.xlsx").data))
+    items = book["statistiche_item"]
+    header = [c.value for c in items[1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in items.iter_rows(min_row=2)]
+    access = next(r for r in rows if r["domanda"] == "access_time")
+    assert access["n"] == 0 and access["non so"] == 8 and access["senza risposta"] == 0
+    assert access["nota"] == "nessuna risposta valida" and access["media"] is None
+    shown = next(r for r in rows if r["domanda"] == "access_easy")
+    assert shown["nome dimensione"] and shown["nome dimensione"] != shown["dimensione"]
+    column = header.index("media") + 1
+    assert items.cell(2, column).number_format == "0.0"
+    assert items.cell(2, header.index("IC 95% inf") + 1).number_format == "0.000"
+    for r in rows:  # Wilson bounds: exact 0 or 1, never 2.8e-17
+        for key in ("IC 95% inf", "IC 95% sup"):
+            assert r[key] is None or r[key] == 0 or r[key] == 1 or 1e-9 < r[key] < 1 - 1e-9
+    data = book["dati"]
+    dates = [c for c in data[header_index(data, "data")]][1:]
+    assert dates and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dates)
+    assert all(data.column_dimensions[letter].width for letter in ("A", "B", "C"))
+
+
+def header_index(sheet, title: str) -> str:
+    """Return the column letter of *title* in *sheet*'s header row."""
+    return next(c.column_letter for c in sheet[1] if c.value == title)

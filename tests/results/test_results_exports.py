@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import datetime
 
 import numpy as np
 import openpyxl
@@ -110,7 +111,7 @@ def test_data_sheet_rows_written_as_xml_read_back_exactly():
     header, first, second = rows
     assert first[header.index("commento")] == "'@cmd"
     assert second[header.index("commento")] == odd
-    assert first[header.index("data")] == "2023-10-04"
+    assert first[header.index("data")] == datetime(2023, 10, 4)  # a date, not text
     assert first[header.index("q_1")] == 5 and second[header.index("q_1")] == 2
     assert first[header.index("comune_2")] == "NS"  # "non so": text, which averages skip
     assert second[header.index("servizio")] == "SAD"

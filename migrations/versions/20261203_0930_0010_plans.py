@@ -9,8 +9,8 @@ links become plan-scoped :class:`QuestionnaireLink` rows (by questionnaire id, a
 Rounds get their plan; a round that opened after the plan's period is marked a follow-up,
 which keeps it out of the plan's verdicts (it stays visible and can be designated).
 
-Revision ID: 0008
-Revises: 0007_missing
+Revision ID: 0010_plans
+Revises: 0009_shortcode
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007_missing'
+revision = '0010_plans'
+down_revision = '0009_shortcode'
 branch_labels = None
 depends_on = None
 
@@ -173,11 +173,15 @@ def _reset_sequence(connection, table: str) -> None:
 
 
 def _legacy_plan_ambiti(connection) -> list[int]:
-    """The Ambiti that get the legacy plan: Alto Sebino, and every Ambito with data."""
-    if not connection.execute(sa.text("SELECT COUNT(*) FROM objectives")).scalar():
-        return []
+    """The Ambiti that get the legacy plan: Alto Sebino, and every Ambito with data.
+
+    Without a loaded catalog only the Ambiti with rounds or values get it (empty): every round
+    must belong to a plan.
+    """
     with_data = {row[0] for row in connection.execute(sa.text(
         "SELECT ambito_id FROM rounds UNION SELECT ambito_id FROM indicator_values"))}
+    if not connection.execute(sa.text("SELECT COUNT(*) FROM objectives")).scalar():
+        return sorted(with_data)
     legacy = connection.execute(sa.text("SELECT id FROM ambiti WHERE code = :code"),
                                 {"code": LEGACY_AMBITO}).scalar()
     if legacy is None and not with_data:
