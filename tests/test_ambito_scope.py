@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PASSWORD, csrf_token_of, log_in
+from conftest import IN_SHIPPED_PLAN, PASSWORD, csrf_token_of, give_shipped_plan, log_in
 from sqlalchemy import select
 from test_route_access import _call, _rules, _url, sample_values  # noqa: F401 (a fixture)
 
@@ -24,9 +24,11 @@ def two_ambiti(app):
 
     with app.app_context():
         session = get_session()
-        session.add(Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")]))
+        other = Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")])
+        session.add(other)
         session.flush()
-        open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino")
+        give_shipped_plan(session, other)
+        open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino", opens_at=IN_SHIPPED_PLAN)
         _add_user(session, WIDE_ADMIN, "admin")
         session.commit()
 

@@ -76,6 +76,22 @@ def links_of(session: Session, plan_id: int) -> list[QuestionnaireLink]:
     ))
 
 
+def measure_texts(session: Session, plan_id: int, questionnaire_id: str) -> dict[str, str]:
+    """In a plan, the text of the indicator each of the questionnaire's measures gives, by the
+    measure's key (the questionnaire's own indicator key, as results payloads name it)."""
+    rows = session.execute(
+        select(QuestionnaireLink.measure, Indicator.text)
+        .join(Indicator, (Indicator.plan_id == QuestionnaireLink.plan_id)
+              & (Indicator.id == QuestionnaireLink.indicator_id))
+        .where(QuestionnaireLink.plan_id == plan_id, QuestionnaireLink.questionnaire_id == questionnaire_id)
+        .order_by(QuestionnaireLink.measure, QuestionnaireLink.indicator_id)
+    ).all()
+    texts: dict[str, str] = {}
+    for measure, text in rows:
+        texts.setdefault(measure, text)
+    return texts
+
+
 def questionnaires_of_objective(session: Session, plan_id: int, objective_id: str) -> list[str]:
     """The questionnaire ids that measure some indicator of the objective, in the plan."""
     return sorted(set(session.scalars(

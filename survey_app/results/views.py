@@ -28,6 +28,7 @@ from survey_app.accounts.permissions import permission_required, round_in_scope,
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import ROLE_LABELS
 from survey_app.models import Round
+from survey_app.plans.queries import measure_texts
 from survey_app.questionnaires.definition import Questionnaire, localized
 from survey_app.questionnaires.operations import latest_version
 from survey_app.results import charts, downloads, readings, snapshots
@@ -197,7 +198,29 @@ def _dimension_titles(questionnaire: Questionnaire, language: str) -> dict[str, 
 
 
 def _indicator_texts(round_: Round) -> dict[str, str]:
-    return {i.id: i.text for i in round_.questionnaire_version.indicators}
+    """The texts of the indicators the round's questionnaire measures, in the round's plan."""
+    return measure_texts(get_session(), round_.plan_id, round_.questionnaire_version.questionnaire_id)
+
+
+def _rounds_indicator_texts(rounds: list[Round]) -> dict[str, str]:
+    """Indicator texts for rounds of several plans: the latest round's plan first."""
+    texts: dict[str, str] = {}
+    for plan_id in dict.fromkeys(r.plan_id for r in reversed(rounds)):
+        for measure, text in measure_texts(get_session(), plan_id,
+                                           rounds[0].questionnaire_version.questionnaire_id).items():
+            texts.setdefault(measure, text)
+    return texts
+
+
+def _home_objective_title(version, rounds: list[Round]) -> str | None:
+    """The title of the questionnaire's home objective in the latest round's plan, if it has it."""
+    from survey_app.models import Objective
+
+    for plan_id in dict.fromkeys(r.plan_id for r in reversed(rounds)):
+        objective = get_session().get(Objective, (plan_id, version.objective_id))
+        if objective is not None:
+            return objective.title
+    return None
 
 
 def _filter_label(payload: dict, questionnaire: Questionnaire, language: str) -> str | None:
@@ -262,7 +285,8 @@ def questionnaire_results(questionnaire_id: str):
         "results/questionnaire.html", version=version, questionnaire=questionnaire,
         rounds=rounds, result=result, by_round=by_round,
         dimension_titles=_dimension_titles(questionnaire, language),
-        indicator_texts={i.id: i.text for i in version.indicators},
+        indicator_texts=_rounds_indicator_texts(rounds) if rounds else {},
+        objective_title=_home_objective_title(version, rounds),
         indicator_charts=indicator_charts)
 
 

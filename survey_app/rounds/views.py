@@ -27,7 +27,7 @@ from survey_app.accounts.permissions import (
 )
 from survey_app.db import get_session
 from survey_app.localtime import day_end_utc, day_start_utc
-from survey_app.models import Panel, QuestionnaireVersion
+from survey_app.models import Objective, Panel, QuestionnaireVersion
 from survey_app.panels.operations import create_panel
 from survey_app.plans.context import current_plan, plan_choices, plan_link_args
 from survey_app.plans.queries import links_of
@@ -68,8 +68,17 @@ def round_labels():
 @permission_required("rounds.view")
 def dashboard():
     """List the rounds by objective and questionnaire, with responses and response rate."""
-    summaries = round_summaries(get_session(), scoped_ambito_id())
-    return render_template("rounds/dashboard.html", summaries=summaries)
+    db = get_session()
+    summaries = round_summaries(db, scoped_ambito_id())
+    # each group is headed by the questionnaire's home objective, as its rounds' plans name it
+    objective_titles: dict[str, str] = {}
+    for summary in summaries:
+        version = summary.round.questionnaire_version
+        if version.objective_id not in objective_titles:
+            objective = db.get(Objective, (summary.round.plan_id, version.objective_id))
+            if objective is not None:
+                objective_titles[version.objective_id] = objective.title
+    return render_template("rounds/dashboard.html", summaries=summaries, objective_titles=objective_titles)
 
 
 @bp.get("/rilevazioni/nuova")
