@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "indicators.view": frozenset({"admin", "operator", "evaluator"}),
     "indicators.record": frozenset({"admin", "operator"}),
     "plans.manage": frozenset({"admin"}),
+    "plans.designate": frozenset({"admin", "evaluator"}),
 }
 #: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
 #: and its feedback form, and static files

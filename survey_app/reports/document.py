@@ -44,6 +44,7 @@ from survey_app.reports.formatting import (
     STATUS_SYMBOLS,
     TREND_SYMBOLS,
     count,
+    designation_text,
     indicator_interval,
     indicator_value,
     interval,
@@ -310,11 +311,12 @@ def indicators_section(data: ObjectiveData, level: int) -> Section:
                 _indicator_value(indicator),
                 _indicator_trend(indicator),
                 _indicator_note(indicator),
+                designation_text(indicator.rounds),
             ]
         )
     table = Table(
         "Indicatori dell'obiettivo e loro stato",
-        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota"],
+        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota", "Rilevazioni del giudizio"],
         rows,
     )
     return Section(f"{data.id}-indicatori", "Indicatori", level, [table])
@@ -1251,10 +1253,11 @@ def synoptic_section(data: FinalData) -> Section:
     section.blocks.append(
         Paragraph(
             f"Stato: «raggiunto» o «non raggiunto» quando un questionario fissa un valore "
-            f"obiettivo e l'ultima rilevazione lo raggiunge o no; «non misurabile» quando non c'è "
+            f"obiettivo e la rilevazione designata («dopo») lo raggiunge o no; «non misurabile» quando non c'è "
             f"un valore obiettivo numerico (la maggior parte degli indicatori del Piano) o i "
             f"rispondenti sono meno di {MIN_CELL}; «nessun dato» quando non ci sono risposte né "
-            f"valori semestrali.",
+            f"valori semestrali. La colonna «Rilevazioni del giudizio» dice da quali rilevazioni chiuse "
+            f"viene ogni giudizio (prima e dopo) e se sono quelle predefinite o scelte da un valutatore.",
             "meta",
         )
     )
@@ -1271,6 +1274,7 @@ def synoptic_section(data: FinalData) -> Section:
                     status_cell(indicator.status),
                     _indicator_value(indicator),
                     _indicator_trend(indicator),
+                    designation_text(indicator.rounds),
                 ]
             )
             first = False
@@ -1279,6 +1283,7 @@ def synoptic_section(data: FinalData) -> Section:
                 [
                     f"{objective.chapter} {sentence(objective.title)}",
                     "nessun indicatore nel Piano",
+                    DASH,
                     DASH,
                     DASH,
                     DASH,
@@ -1297,6 +1302,7 @@ def synoptic_section(data: FinalData) -> Section:
                 "Stato",
                 "Valore o ultimo valore",
                 "Andamento",
+                "Rilevazioni del giudizio",
             ],
             rows,
             row_headers=False,

@@ -197,7 +197,10 @@ def _dimension_titles(questionnaire: Questionnaire, language: str) -> dict[str, 
 
 
 def _indicator_texts(round_: Round) -> dict[str, str]:
-    return {i.id: i.text for i in round_.questionnaire_version.indicators}
+    """The text of each measure of the round's questionnaire, as its plan writes it."""
+    from survey_app.plans.queries import measure_texts
+
+    return measure_texts(get_session(), round_.plan_id, round_.questionnaire_version.questionnaire_id)
 
 
 def _filter_label(payload: dict, questionnaire: Questionnaire, language: str) -> str | None:
@@ -258,12 +261,28 @@ def questionnaire_results(questionnaire_id: str):
     if rounds:
         for m, measure in enumerate(questionnaire.measures):
             indicator_charts.append(_indicator_chart(m, measure, rounds, by_round, language))
+    plan, designated = _plan_designations(questionnaire_id)
     return render_template(
         "results/questionnaire.html", version=version, questionnaire=questionnaire,
-        rounds=rounds, result=result, by_round=by_round,
+        rounds=rounds, result=result, by_round=by_round, plan=plan, designated=designated,
         dimension_titles=_dimension_titles(questionnaire, language),
-        indicator_texts={i.id: i.text for i in version.indicators},
+        indicator_texts=(_indicator_texts(rounds[-1]) if rounds else {}),
         indicator_charts=indicator_charts)
+
+
+def _plan_designations(questionnaire_id: str):
+    """The current plan of the user's Ambito and the designated rounds of its indicators that
+    *questionnaire_id* measures (``None, []`` without a plan)."""
+    from survey_app.accounts.permissions import current_ambito
+    from survey_app.plans.context import NoPlan, current_plan
+    from survey_app.plans.queries import designated_rounds
+
+    try:
+        plan = current_plan(current_ambito())
+    except NoPlan:
+        return None, []
+    rows = designated_rounds(get_session(), plan)
+    return plan, [row for row in rows.values() if questionnaire_id in row.questionnaire_ids]
 
 
 def _indicator_chart(m: int, measure: dict, rounds: list[Round], by_round: dict,
