@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.accounts import cli as users_cli
     from survey_app.accounts import permissions
     from survey_app.accounts import views as accounts_views
+    from survey_app.accounts import grants_views  # noqa: F401  (routes on the accounts blueprint)
     from survey_app.indicators import cli as indicators_cli
     from survey_app.indicators import views as indicator_views
     from survey_app.maintenance import cli as maintenance_cli
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.respond import views as respond_views
     from survey_app.results import cli as results_cli
     from survey_app.results import views as results_views
+    from survey_app.results import ambiti_views  # noqa: F401  (routes on the results blueprint)
     from survey_app.rounds import cli as rounds_cli
     from survey_app.rounds import printouts as printout_views
     from survey_app.rounds import views as round_views
