@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from survey_app.analysis import privacy
@@ -51,7 +50,8 @@ def ambito_comparison(wide: pd.DataFrame, questionnaire: Questionnaire, *,
     """Return every item's figures per Ambito and in total, with the small-cell rule applied.
 
     :param ambiti: the Ambiti to show, in order (default: those in the frame, sorted); one
-        with no respondent shows as suppressed.
+        with no respondent shows 0 (a cell of nobody describes nobody, and shown as hidden
+        it would look like part of the pool of hidden respondents).
     """
     if wide[column].isna().any():
         raise ValueError(f"every response needs its {column!r}")
@@ -60,14 +60,17 @@ def ambito_comparison(wide: pd.DataFrame, questionnaire: Questionnaire, *,
         raise ValueError("the frame has responses of an Ambito not in ambiti")
     result = breakdown(wide, questionnaire, by=column, within=None, level="item",
                        min_cell=min_cell)
-    respondents = dict.fromkeys(order)
+    present = set(pd.unique(wide[column]))
+    respondents = {a: (None if a in present else 0) for a in order}
     for row in result.counts.itertuples(index=False):
         if row.group in respondents or row.is_total:
             respondents[TOTAL if row.is_total else row.group] = \
                 None if row.suppressed else int(row.n)
     hidden = {"n": None, "score": None, "top_box_share": None, "suppressed": True}
+    nobody = {"n": 0, "score": None, "top_box_share": None, "suppressed": False}
     items: dict[str, dict[str, dict]] = {
-        item.id: {a: dict(hidden) for a in [*order, TOTAL]} for item in questionnaire.items}
+        item.id: {a: dict(hidden if a in present or a == TOTAL else nobody)
+                  for a in [*order, TOTAL]} for item in questionnaire.items}
     for row in result.scores.itertuples(index=False):
         key = TOTAL if row.is_total else row.group
         if key not in items[row.target_id] or row.suppressed:
@@ -79,4 +82,4 @@ def ambito_comparison(wide: pd.DataFrame, questionnaire: Questionnaire, *,
 
 
 def _number(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(np.round(value, 6))
+    return None if value is None or pd.isna(value) else float(value)
