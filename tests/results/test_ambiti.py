@@ -148,3 +148,23 @@ def test_admin_grants_on_the_user_page(app, staff, foreign_ambito):
     response = local_admin.post(f"{page}/ambiti", data={
         "ambito": "basso-sebino", "azione": "revoca", "csrf_token": csrf_token_of(local_admin, page)})
     assert response.status_code == 404
+
+
+def test_ambito_scope_counts_only_evaluators_grants(app, staff, foreign_ambito):
+    from survey_app.accounts.permissions import ambito_scope
+
+    with app.app_context():
+        session = get_session()
+        users = {u.email: u for u in session.scalars(sa.select(User))}
+        ids = {a.code: a.id for a in session.scalars(sa.select(Ambito))}
+        for email in (staff.evaluator, staff.operator, staff.admin):  # rows written directly
+            session.add(UserAmbitoGrant(user_id=users[email].id, ambito_id=ids["basso-sebino"]))
+        session.commit()
+        assert ambito_scope(users[staff.evaluator]).ids == {ids["alto-sebino"], ids["basso-sebino"]}
+        assert ambito_scope(users[staff.operator]).ids == {ids["alto-sebino"]}
+        assert ambito_scope(users[staff.admin]).ids == {ids["alto-sebino"]}
+        assert not ambito_scope(users[staff.admin]).every
+        users[staff.evaluator].ambito_id = None  # an evaluator of no Ambito: the grants only
+        assert ambito_scope(users[staff.evaluator]).ids == {ids["basso-sebino"]}
+        users[staff.operator].ambito_id = None  # an operator of no Ambito: nothing
+        assert ambito_scope(users[staff.operator]).empty
