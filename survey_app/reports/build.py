@@ -216,6 +216,8 @@ class FinalData:
     plan_period: str = ""
     plan_status: str = ""
     plan_is_example: bool = False
+    #: the section "Confronto tra Ambiti" (:mod:`survey_app.reports.ambiti`), when asked
+    ambito_tables: list = field(default_factory=list)
 
     @property
     def rounds(self) -> list[tuple[QuestionnaireData, RoundData]]:

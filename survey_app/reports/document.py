@@ -219,6 +219,10 @@ def final_document(data: FinalData) -> Document:
                 blocks=_pending_notes(objective),
             )
         )
+    if data.ambito_tables:
+        from survey_app.reports.ambiti import ambiti_section
+
+        sections.append(ambiti_section(data.ambito_tables))
     sections.append(methods_annex(data))
     with_rounds = [r for _q, r in data.rounds if r.any_responses]
     return Document(
