@@ -9,6 +9,7 @@ written to the audit log.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -39,9 +40,9 @@ def grant(session: Session, user: User, ambito: Ambito, *, actor: User | str) ->
     :raise AccountError: when the user is not an evaluator, or *ambito* is their own.
     """
     if user.role != GRANTABLE_ROLE:
-        raise AccountError("Solo a un valutatore si possono concedere altri Ambiti.")
+        raise AccountError(_("Solo a un valutatore si possono concedere altri Ambiti."))
     if user.ambito_id == ambito.id:
-        raise AccountError("È già l'Ambito dell'utente.")
+        raise AccountError(_("È già l'Ambito dell'utente."))
     if session.get(UserAmbitoGrant, (user.id, ambito.id)) is not None:
         return False
     session.add(UserAmbitoGrant(user_id=user.id, ambito_id=ambito.id))
