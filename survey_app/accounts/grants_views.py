@@ -1,7 +1,8 @@
 """Admin form of an evaluator's granted Ambiti, on the page of the user (``/amministrazione/utenti/ID``).
 
-Only an admin of every Ambito grants or revokes: an admin of one Ambito must not open another
-Ambito's figures to anyone.
+An admin grants or revokes only Ambiti they see themselves, to users they manage: in practice an
+admin of every Ambito, since an admin of one Ambito can only reach its own users, whose own
+Ambito it already is. Nobody can open another Ambito's figures beyond their own rights.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from survey_app.accounts.grants import grant, revoke
 from survey_app.accounts.operations import AccountError
-from survey_app.accounts.permissions import permission_required, sees_every_ambito
+from survey_app.accounts.permissions import ambito_scope, permission_required
 from survey_app.accounts.views import bp
 from survey_app.db import get_session
 from survey_app.models import Ambito, User
@@ -25,12 +26,15 @@ def user_grants(user_id: int):
     """Grant (``azione=concedi``) or revoke (``azione=revoca``) one Ambito to an evaluator."""
     db = get_session()
     user = db.get(User, user_id)
-    if user is None or not sees_every_ambito(current_user):
+    scope = ambito_scope(current_user)
+    if user is None or not scope.allows(user.ambito_id):
         abort(404)
     ambito = db.scalar(select(Ambito).where(Ambito.code == request.form.get("ambito", "")))
     action = request.form.get("azione")
     if ambito is None or action not in ("concedi", "revoca"):
         abort(400)
+    if not scope.allows(ambito.id):
+        abort(404)
     try:
         changed = (grant if action == "concedi" else revoke)(db, user, ambito, actor=current_user)
     except AccountError as exc:

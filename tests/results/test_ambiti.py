@@ -143,11 +143,15 @@ def test_admin_grants_on_the_user_page(app, staff, foreign_ambito):
     assert response.status_code == 303
     with app.app_context():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(UserAmbitoGrant)) == 1
-    # an admin of one Ambito cannot grant
+    # an admin of one Ambito cannot grant (nor revoke) an Ambito they do not see
     local_admin = _client(app, staff.admin)
-    response = local_admin.post(f"{page}/ambiti", data={
-        "ambito": "basso-sebino", "azione": "revoca", "csrf_token": csrf_token_of(local_admin, page)})
-    assert response.status_code == 404
+    for action in ("concedi", "revoca"):
+        response = local_admin.post(f"{page}/ambiti", data={
+            "ambito": "basso-sebino", "azione": action, "csrf_token": csrf_token_of(local_admin, page)})
+        assert response.status_code == 404
+    assert "basso-sebino" not in local_admin.get(page).get_data(as_text=True)
+    with app.app_context():
+        assert get_session().scalar(sa.select(sa.func.count()).select_from(UserAmbitoGrant)) == 1
 
 
 def test_ambito_scope_counts_only_evaluators_grants(app, staff, foreign_ambito):
