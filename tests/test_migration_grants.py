@@ -1,4 +1,4 @@
-"""Migration 0010_grants: a database with Ambiti, users and their audit trail, built at the
+"""Migration 0011_grants: a database with Ambiti, users and their audit trail, built at the
 previous head, is upgraded; every row is kept and evaluators can then be granted Ambiti."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ USER_COLUMNS = "id, ambito_id, email, password_hash, role, is_active, created_at
 
 def _previous_head() -> str:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    down = script.get_revision("0010_grants").down_revision
+    down = script.get_revision("0011_grants").down_revision
     assert isinstance(down, str)
     return down
 
@@ -39,7 +39,7 @@ def test_0010_keeps_users_and_adds_grants(tmp_path):
         connection.executemany("INSERT INTO ambiti (id, code, name) VALUES (?, ?, ?)", AMBITI)
         connection.executemany(f"INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", USERS)
         before = connection.execute("SELECT * FROM audit_events ORDER BY id").fetchall()
-    upgrade_database(url, "0010_grants")
+    upgrade_database(url, "0011_grants")
     with _raw(path) as connection:
         assert connection.execute("SELECT id, code, name FROM ambiti ORDER BY id").fetchall() == AMBITI
         assert connection.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY id").fetchall() == USERS

@@ -3,7 +3,7 @@
 A new table ``user_ambito_grants(user_id, ambito_id)``; nothing else changes, so no row of
 any other table is touched.
 
-Revision ID: 0010_grants
+Revision ID: 0011_grants
 Revises: 0007
 Create Date: 2026-12-03 18:00:00
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-03 18:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_grants'
-down_revision = '0007'
+revision = '0011_grants'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
