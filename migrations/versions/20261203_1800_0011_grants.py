@@ -4,7 +4,7 @@ A new table ``user_ambito_grants(user_id, ambito_id)``; nothing else changes, so
 any other table is touched.
 
 Revision ID: 0011_grants
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 18:00:00
 """
 
