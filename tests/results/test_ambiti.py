@@ -103,7 +103,7 @@ def test_granted_evaluator_and_admin_see_both(app, as_role, staff, two_ambiti):
     from survey_app.accounts.operations import create_user
 
     with app.app_context():
-        create_user(get_session(), "capo@example.org", "admin", PASSWORD, ambito=None, actor="test")
+        create_user(get_session(), "capo@example.org", "admin", PASSWORD, all_ambiti=True, actor="test")
         get_session().commit()
     assert "Basso Sebino" in _headers(_client(app, "capo@example.org").get(page))
     # the Ambito admin (of one Ambito) does not see the other one
@@ -132,7 +132,7 @@ def test_admin_grants_on_the_user_page(app, staff, foreign_ambito):
     from tests.conftest import csrf_token_of
 
     with app.app_context():
-        create_user(get_session(), "capo@example.org", "admin", PASSWORD, ambito=None, actor="test")
+        create_user(get_session(), "capo@example.org", "admin", PASSWORD, all_ambiti=True, actor="test")
         get_session().commit()
         evaluator_id = get_session().scalar(sa.select(User.id).where(User.email == staff.evaluator))
     admin = _client(app, "capo@example.org")
