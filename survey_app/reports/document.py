@@ -20,7 +20,7 @@ from survey_app.analysis.targets import MIN_ANSWERED_SHARE
 from survey_app.indicators.importing import semesters_until
 from survey_app.indicators.queries import Point, Series, Trend
 from survey_app.questionnaires.definition import localized
-from survey_app.reports import final_title
+from survey_app.reports import ambito_label, final_title
 from survey_app.reports.build import (
     ComparisonData,
     FinalData,
@@ -198,7 +198,7 @@ def objective_document(data: ObjectiveData, plan, generated_at) -> Document:
     """The report of one objective of *plan*, on its own."""
     return Document(
         title=f"{data.chapter} · {sentence(data.title)}",
-        subtitle=f"Rapporto per obiettivo – {plan.title} – {plan.ambito.name}",
+        subtitle=f"Rapporto per obiettivo – {plan.title} – {ambito_label(plan.ambito.name)}",
         facts=[("Generato il", local_datetime(generated_at))],
         intro=_pending_notes(data),
         sections=objective_sections(data, level=2),
@@ -227,7 +227,7 @@ def final_document(data: FinalData) -> Document:
     with_rounds = [r for _q, r in data.rounds if r.any_responses]
     return Document(
         title=final_title(data.plan_title),
-        subtitle=data.ambito_name,
+        subtitle=ambito_label(data.ambito_name),
         facts=[
             ("Generato il", local_datetime(data.generated_at)),
             ("Obiettivi", str(len(data.objectives))),

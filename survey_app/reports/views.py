@@ -46,7 +46,7 @@ from survey_app.plans.context import (
     plan_of_objective_link,
     with_plan,
 )
-from survey_app.reports import comments, final_title, jobs
+from survey_app.reports import ambito_label, comments, final_title, jobs
 from survey_app.reports.formatting import sentence
 from survey_app.reports.plan import objective_title, plan_order
 from survey_app.results import snapshots
@@ -159,7 +159,7 @@ def index():
         final=jobs.status(session, jobs.ReportSpec.of(plan)),
         compared=(jobs.status(session, jobs.ReportSpec.of(plan, ambiti=_compared_ambiti(plan)))
                   if _compared_ambiti(plan) else None),
-        final_title=final_title(plan.title),
+        final_title=f"{final_title(plan.title)} – {ambito_label(plan.ambito.name)}",
         objectives=objectives,
         indicator_counts=indicator_counts,
         with_questionnaire=with_questionnaire,

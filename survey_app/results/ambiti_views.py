@@ -15,15 +15,22 @@ from flask_login import current_user
 from survey_app.accounts.permissions import ambito_scope, permission_required
 from survey_app.db import get_session
 from survey_app.questionnaires.definition import localized
-from survey_app.results import ambiti
 from survey_app.results.views import _language, bp
 from survey_app.rounds.forms import KIND_LABELS
+
+
+def _ambiti():
+    # imported on first use: the comparison needs pandas, which the app never loads at start
+    from survey_app.results import ambiti
+
+    return ambiti
 
 
 @bp.get("/confronto-ambiti")
 @permission_required("results.view")
 def ambiti_index():
     """The versions given in several Ambiti of the user's scope."""
+    ambiti = _ambiti()
     shared = ambiti.shared_versions(get_session(), ambito_scope(current_user))
     return render_template("results/ambiti_index.html", shared=shared, kind_labels=KIND_LABELS)
 
@@ -32,6 +39,7 @@ def ambiti_index():
 @permission_required("results.view")
 def ambiti_version(version_id: int, kind: str):
     """Each item of one version per Ambito (n, mean score, favourable answers) and in total."""
+    ambiti = _ambiti()
     session = get_session()
     shared = ambiti.find_shared(session, ambito_scope(current_user), version_id, kind)
     if shared is None:
