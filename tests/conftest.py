@@ -259,7 +259,8 @@ def csrf_token_of(client, path: str = "/accesso") -> str:
     """Return a CSRF token valid for *client*'s session, read from a page's form."""
     from bs4 import BeautifulSoup
 
-    html = client.get(path).get_data(as_text=True)
+    # follow redirects: pages without a plan in their address redirect to the plan in force
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     return BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
 
 

@@ -75,6 +75,7 @@ from survey_app.plans.context import (
     with_plan,
 )
 from survey_app.models.indicators import MAX_NOTE_LENGTH, MAX_SOURCE_LENGTH
+from survey_app.plans.queries import designated_rounds
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicatori")
 
@@ -157,7 +158,8 @@ def objective():
                                                        Indicator.via_questionnaire.is_(True))
                                .order_by(Indicator.position)).all()
     return render_template("indicators/objective.html", objective=objective, ambito=ambito, series=series,
-                           questionnaire_indicators=questionnaire, ambito_args=_args(ambito, plan))
+                           questionnaire_indicators=questionnaire, ambito_args=_args(ambito, plan),
+                           plan=plan, rounds_by_indicator=designated_rounds(db, plan) if questionnaire else {})
 
 
 def _record_form(ambito: Ambito, plan: Plan) -> RecordForm:

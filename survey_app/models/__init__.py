@@ -1,6 +1,6 @@
 """All database models, importable from one place (``from survey_app.models import Round``)."""
 
-from survey_app.models.accounts import ROLES, User, UserSession
+from survey_app.models.accounts import ROLES, User, UserAmbitoGrant, UserSession
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base, utcnow
 from survey_app.models.distribution import DistributionPoint, Panel, PanelCode
@@ -20,6 +20,6 @@ __all__ = [
     "IndicatorValue", "Objective", "PLAN_STATUSES", "Panel", "PanelCode", "Plan", "QuestionnaireLink",
     "QuestionnaireVersion", "RoundDesignation", "RESPONDENT_ROLES", "ROLES",
     "REVIEW_STATUSES", "ROUND_KINDS", "ROUND_STATUSES", "ReportJob", "Response", "ResultSnapshot", "Round", "RoundSummary",
-    "SNAPSHOT_STATUSES", "SetAside", "User", "UserSession",
+    "SNAPSHOT_STATUSES", "SetAside", "User", "UserAmbitoGrant", "UserSession",
     "VALUE_KINDS", "utcnow",
 ]

@@ -5,6 +5,7 @@ Pure SQLAlchemy on a session: no Flask request state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -175,3 +176,114 @@ def indicator_designations(session: Session, plan: Plan) -> dict[str, Designatio
         own = [f for f in facts if f.questionnaire_id in measured_by]
         found[indicator_id] = designation_for(own, explicit.get(indicator_id), predecessor_after, known)
     return found
+
+
+# --- what the pages show of a designation ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A round as the pages name it: title, kind, dates and number of responses."""
+
+    id: int
+    title: str
+    kind: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    #: responses; ``None`` for 1-4 (shown as ``n<5``)
+    n: int | None
+    plan_id: int
+    plan_title: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class IndicatorRounds:
+    """The rounds behind one questionnaire indicator's verdict, for the pages."""
+
+    indicator: Indicator
+    questionnaire_ids: tuple[str, ...]
+    before: RoundSummary | None
+    after: RoundSummary | None
+    #: ``default``, ``explicit`` or ``predecessor`` (see :class:`Designation`)
+    origin: str
+    #: the plan's closed rounds of the linked questionnaires: what an evaluator may choose
+    choices: tuple[RoundSummary, ...] = ()
+    #: the explicit designation, when there is one (who chose and when)
+    explicit: RoundDesignation | None = None
+
+
+def round_summaries(session: Session, rounds: list[Round]) -> dict[int, RoundSummary]:
+    """:class:`RoundSummary` of each round, by id (one query for the counts)."""
+    from survey_app.analysis.privacy import MIN_CELL
+    from survey_app.results.queries import data_counts
+
+    counts = data_counts(session, [r.id for r in rounds]) if rounds else {}
+    found = {}
+    for r in rounds:
+        n = counts[r.id][0]
+        found[r.id] = RoundSummary(
+            id=r.id, title=r.display_label, kind=r.kind, opens_at=r.opens_at, closes_at=r.closes_at,
+            n=n if (n == 0 or n >= MIN_CELL) else None, plan_id=r.plan_id, plan_title=r.plan.title,
+            closed=r.availability() == "closed")
+    return found
+
+
+def designated_rounds(session: Session, plan: Plan, *, with_choices: bool = False,
+                      designations: dict[str, Designation] | None = None) -> dict[str, IndicatorRounds]:
+    """For every questionnaire indicator of *plan*: its designated rounds, named for the pages
+    and reports (*designations*: those of :func:`indicator_designations`, when already known).
+
+    With *with_choices*, also the rounds an evaluator may designate instead (the plan's closed
+    rounds of the indicator's questionnaires, never an open one).
+    """
+    if designations is None:
+        designations = indicator_designations(session, plan)
+    if not designations:
+        return {}
+    measured_by: dict[str, set[str]] = {}
+    for link in links_of(session, plan.id):
+        measured_by.setdefault(link.indicator_id, set()).add(link.questionnaire_id)
+    own = plan_rounds(session, plan.id)
+    wanted = {r.id: r for r in own}
+    for designation in designations.values():
+        for facts in (designation.before, designation.after):
+            if facts is not None and facts.id not in wanted:
+                wanted[facts.id] = session.get(Round, facts.id)
+    summaries = round_summaries(session, [r for r in wanted.values() if r is not None])
+    explicit = {d.indicator_id: d for d in session.scalars(
+        select(RoundDesignation).where(RoundDesignation.plan_id == plan.id))}
+    indicators = {i.id: i for i in session.scalars(select(Indicator).where(Indicator.plan_id == plan.id))}
+    found = {}
+    for indicator_id, designation in sorted(designations.items()):
+        questionnaires = measured_by.get(indicator_id, set())
+        choices = tuple(summaries[r.id] for r in eligible_rounds(own, questionnaires)) if with_choices else ()
+        found[indicator_id] = IndicatorRounds(
+            indicator=indicators[indicator_id], questionnaire_ids=tuple(sorted(questionnaires)),
+            before=summaries.get(designation.before.id) if designation.before else None,
+            after=summaries.get(designation.after.id) if designation.after else None,
+            origin=designation.origin, choices=choices, explicit=explicit.get(indicator_id))
+    return found
+
+
+def eligible_rounds(rounds: list[Round], questionnaire_ids: set[str]) -> list[Round]:
+    """The rounds among *rounds* an evaluator may designate for an indicator measured by
+    *questionnaire_ids*: closed ones of those questionnaires (oldest first)."""
+    return [r for r in rounds if r.availability() == "closed"
+            and r.questionnaire_version.questionnaire_id in questionnaire_ids]
+
+
+def predecessor_choices(session: Session, plan: Plan, indicator: Indicator) -> list[Indicator]:
+    """The indicators of the previous plan of the Ambito that *indicator* may name as its
+    predecessor (those of the same kind first)."""
+    previous = previous_plan(session, plan)
+    if previous is None:
+        return []
+    candidates = session.scalars(select(Indicator).where(Indicator.plan_id == previous.id)).all()
+    return sorted(candidates, key=lambda i: (i.kind != indicator.kind, i.objective_id, i.kind, i.position))
+
+
+def measure_texts(session: Session, plan_id: int, questionnaire_id: str) -> dict[str, str]:
+    """The plan's text of each measure of a questionnaire (its ``measures`` keys → indicator text)."""
+    return {link.measure: link.indicator.text for link in links_of(session, plan_id)
+            if link.questionnaire_id == questionnaire_id}

@@ -31,7 +31,7 @@ from survey_app.indicators.queries import IndicatorSeries, Trend, plan_indicator
 from survey_app.models import Indicator, Objective, Plan, Round, utcnow
 from survey_app.plan.catalog import INDICATOR_KINDS
 from survey_app.plans.designation import Designation
-from survey_app.plans.queries import indicator_designations, links_of
+from survey_app.plans.queries import IndicatorRounds, designated_rounds, indicator_designations, links_of
 from survey_app.questionnaires.operations import latest_version
 from survey_app.questionnaires.definition import Questionnaire
 from survey_app.reports import comments as comment_queries
@@ -160,6 +160,8 @@ class IndicatorData:
     series: IndicatorSeries | None = None
     #: questionnaire indicators: the rounds the verdict used
     designation: Designation | None = None
+    #: the same rounds named (title, dates, n) for the report's "Prima: ...; Dopo: ..."
+    rounds: IndicatorRounds | None = None
 
     @property
     def trend(self) -> Trend | None:
@@ -214,6 +216,8 @@ class FinalData:
     plan_period: str = ""
     plan_status: str = ""
     plan_is_example: bool = False
+    #: the section "Confronto tra Ambiti" (:mod:`survey_app.reports.ambiti`), when asked
+    ambito_tables: list = field(default_factory=list)
 
     @property
     def rounds(self) -> list[tuple[QuestionnaireData, RoundData]]:
@@ -276,6 +280,8 @@ def _objective(
     query = select(Indicator).where(Indicator.plan_id == plan.id, Indicator.objective_id == objective.id)
     plan_indicators = sorted(session.scalars(query), key=lambda i: (INDICATOR_KINDS.index(i.kind), i.position))
     questionnaires = _questionnaires(session, plan, objective.id, payloads, designations)
+    named = designated_rounds(session, plan, designations={
+        i.id: designations[i.id] for i in plan_indicators if i.via_questionnaire and i.id in designations})
     by_id = {s.indicator_id: s for s in series}
     indicators = []
     for indicator in plan_indicators:
@@ -295,6 +301,7 @@ def _objective(
                     estimate,
                     source,
                     designation=designation,
+                    rounds=named.get(indicator.id),
                 )
             )
         else:

@@ -20,7 +20,7 @@ from survey_app.analysis.targets import MIN_ANSWERED_SHARE
 from survey_app.indicators.importing import semesters_until
 from survey_app.indicators.queries import Point, Series, Trend
 from survey_app.questionnaires.definition import localized
-from survey_app.reports import final_title
+from survey_app.reports import ambito_label, final_title
 from survey_app.reports.build import (
     ComparisonData,
     FinalData,
@@ -45,6 +45,7 @@ from survey_app.reports.formatting import (
     TREND_SYMBOLS,
     closing_date,
     count,
+    designation_text,
     indicator_interval,
     indicator_value,
     interval,
@@ -198,7 +199,7 @@ def objective_document(data: ObjectiveData, plan, generated_at) -> Document:
     """The report of one objective of *plan*, on its own."""
     return Document(
         title=f"{data.chapter} · {sentence(data.title)}",
-        subtitle=f"Rapporto per obiettivo – {plan.title} – {plan.ambito.name}",
+        subtitle=f"Rapporto per obiettivo – {plan.title} – {ambito_label(plan.ambito.name)}",
         facts=[("Generato il", local_datetime(generated_at))],
         intro=_pending_notes(data),
         sections=objective_sections(data, level=2),
@@ -219,11 +220,15 @@ def final_document(data: FinalData) -> Document:
                 blocks=_pending_notes(objective),
             )
         )
+    if data.ambito_tables:
+        from survey_app.reports.ambiti import ambiti_section
+
+        sections.append(ambiti_section(data.ambito_tables))
     sections.append(methods_annex(data))
     with_rounds = [r for _q, r in data.rounds if r.any_responses]
     return Document(
         title=final_title(data.plan_title),
-        subtitle=data.ambito_name,
+        subtitle=ambito_label(data.ambito_name),
         facts=[
             ("Generato il", local_datetime(data.generated_at)),
             ("Obiettivi", str(len(data.objectives))),
@@ -311,11 +316,12 @@ def indicators_section(data: ObjectiveData, level: int) -> Section:
                 _indicator_value(indicator),
                 _indicator_trend(indicator),
                 _indicator_note(indicator),
+                designation_text(indicator.rounds),
             ]
         )
     table = Table(
         "Indicatori dell'obiettivo e loro stato",
-        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota"],
+        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota", "Rilevazioni del giudizio"],
         rows,
     )
     return Section(f"{data.id}-indicatori", "Indicatori", level, [table])
@@ -1252,10 +1258,11 @@ def synoptic_section(data: FinalData) -> Section:
     section.blocks.append(
         Paragraph(
             f"Stato: «raggiunto» o «non raggiunto» quando un questionario fissa un valore "
-            f"obiettivo e l'ultima rilevazione lo raggiunge o no; «non misurabile» quando non c'è "
+            f"obiettivo e la rilevazione designata («dopo») lo raggiunge o no; «non misurabile» quando non c'è "
             f"un valore obiettivo numerico (la maggior parte degli indicatori del Piano) o i "
             f"rispondenti sono meno di {MIN_CELL}; «nessun dato» quando non ci sono risposte né "
-            f"valori semestrali.",
+            f"valori semestrali. La colonna «Rilevazioni del giudizio» dice da quali rilevazioni chiuse "
+            f"viene ogni giudizio (prima e dopo) e se sono quelle predefinite o scelte da un valutatore.",
             "meta",
         )
     )
@@ -1272,6 +1279,7 @@ def synoptic_section(data: FinalData) -> Section:
                     status_cell(indicator.status),
                     _indicator_value(indicator),
                     _indicator_trend(indicator),
+                    designation_text(indicator.rounds),
                 ]
             )
             first = False
@@ -1280,6 +1288,7 @@ def synoptic_section(data: FinalData) -> Section:
                 [
                     f"{objective.chapter} {sentence(objective.title)}",
                     "nessun indicatore nel Piano",
+                    DASH,
                     DASH,
                     DASH,
                     DASH,
@@ -1298,6 +1307,7 @@ def synoptic_section(data: FinalData) -> Section:
                 "Stato",
                 "Valore o ultimo valore",
                 "Andamento",
+                "Rilevazioni del giudizio",
             ],
             rows,
             row_headers=False,

@@ -71,10 +71,14 @@ class ReportSpec:
     ambito_id: int
     plan_id: int
     objective_id: str | None = None
+    #: the final report with the section "Confronto tra Ambiti" over these Ambiti (the ones
+    #: the requesting user may see; sorted ids); empty: without it
+    ambiti: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, plan, objective_id: str | None = None) -> ReportSpec:
-        return cls(plan.ambito_id, plan.id, objective_id)
+    def of(cls, plan, objective_id: str | None = None, ambiti=()) -> ReportSpec:
+        return cls(plan.ambito_id, plan.id, objective_id,
+                   () if objective_id else tuple(sorted(set(ambiti))))
 
     @property
     def kind(self) -> str:
@@ -84,6 +88,9 @@ class ReportSpec:
     def key(self) -> str:
         if self.objective_id:
             return f"objective:{self.objective_id}:ambito={self.ambito_id}:plan={self.plan_id}"
+        if self.ambiti:
+            compared = ".".join(str(i) for i in self.ambiti)
+            return f"final:confronto={compared}:ambito={self.ambito_id}:plan={self.plan_id}"
         return f"final:ambito={self.ambito_id}:plan={self.plan_id}"
 
     @classmethod
@@ -91,7 +98,9 @@ class ReportSpec:
         parts = key.split(":")
         ambito_id = int(parts[-2].split("=", 1)[1])
         plan_id = int(parts[-1].split("=", 1)[1])
-        return cls(ambito_id, plan_id, parts[1] if parts[0] == "objective" else None)
+        ambiti = (tuple(int(i) for i in parts[1].split("=", 1)[1].split("."))
+                  if parts[0] == "final" and parts[1].startswith("confronto=") else ())
+        return cls(ambito_id, plan_id, parts[1] if parts[0] == "objective" else None, ambiti)
 
 
 @dataclass
@@ -211,8 +220,19 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
                                              QuestionnaireLink.questionnaire_id)).all(),
         session.execute(select(Plan.title, Plan.status, Plan.first_year, Plan.last_year)
                         .where(Plan.id == spec.plan_id)).all(),
+        _compared_part(session, spec),
     )
     return whole, _digest(comments)
+
+
+def _compared_part(session: Session, spec: ReportSpec) -> list:
+    """The rounds of the Ambiti compared in the final report, with their response counts."""
+    if not spec.ambiti:
+        return []
+    rounds = list(session.scalars(select(Round).where(Round.ambito_id.in_(spec.ambiti))
+                                  .order_by(Round.id)))
+    counts = data_counts(session, [r.id for r in rounds])
+    return [(r.id, r.ambito_id, r.questionnaire_version_id, r.kind, *counts[r.id]) for r in rounds]
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -323,6 +343,10 @@ def make_files(
             payloads,
             progress=lambda done, total: report("objectives", done, total),
         )
+        if spec.ambiti:
+            from survey_app.reports.ambiti import ambito_tables
+
+            data.ambito_tables = ambito_tables(session, plan, spec.ambiti)
         doc = document.final_document(data)
         total = len(data.objectives)
     html = render.document_html(doc)

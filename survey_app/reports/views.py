@@ -46,7 +46,7 @@ from survey_app.plans.context import (
     plan_of_objective_link,
     with_plan,
 )
-from survey_app.reports import comments, final_title, jobs
+from survey_app.reports import ambito_label, comments, final_title, jobs
 from survey_app.reports.formatting import sentence
 from survey_app.reports.plan import objective_title, plan_order
 from survey_app.results import snapshots
@@ -86,6 +86,22 @@ def _context() -> tuple[Ambito, Plan]:
     """The Ambito and the plan the page reports on."""
     ambito = _ambito()
     return ambito, current_plan(ambito)
+
+
+def _compared_ambiti(plan: Plan) -> tuple[int, ...]:
+    """The Ambiti of the section "Confronto tra Ambiti": those the user may see, when several
+    and the plan's among them; none otherwise."""
+    from survey_app.accounts.permissions import ambito_scope
+
+    scope = ambito_scope(current_user)
+    ids = set(get_session().scalars(select(Ambito.id))) if scope.every else set(scope.ids)
+    return tuple(sorted(ids)) if len(ids) > 1 and plan.ambito_id in ids else ()
+
+
+def _final_spec(plan: Plan) -> jobs.ReportSpec:
+    """The final report asked for: with the comparison across Ambiti when ``confronto=1``."""
+    wanted = request.values.get("confronto") == "1"
+    return jobs.ReportSpec.of(plan, ambiti=_compared_ambiti(plan) if wanted else ())
 
 
 def _args(ambito: Ambito, plan: Plan) -> dict:
@@ -141,7 +157,9 @@ def index():
         plans=plan_choices(ambito),
         ambito_args=_args(ambito, plan),
         final=jobs.status(session, jobs.ReportSpec.of(plan)),
-        final_title=final_title(plan.title),
+        compared=(jobs.status(session, jobs.ReportSpec.of(plan, ambiti=_compared_ambiti(plan)))
+                  if _compared_ambiti(plan) else None),
+        final_title=f"{final_title(plan.title)} – {ambito_label(plan.ambito.name)}",
         objectives=objectives,
         indicator_counts=indicator_counts,
         with_questionnaire=with_questionnaire,
@@ -155,8 +173,10 @@ def request_final():
     """Ask the background worker for the final report's files."""
     session = get_session()
     ambito, plan = _context()
-    status = jobs.request(session, jobs.ReportSpec.of(plan))
-    _log(session, "report.request", ambito, None, plan=plan.code)
+    spec = _final_spec(plan)
+    status = jobs.request(session, spec)
+    _log(session, "report.request", ambito, None, plan=plan.code,
+         compared_ambiti=list(spec.ambiti) or None)
     session.commit()
     job_queue.wake(current_app)
     if status.current and status.state == "ready":
@@ -168,7 +188,8 @@ def request_final():
                 "vedere l'avanzamento."
             )
         )
-    return redirect(url_for("reports.index", **_args(ambito, plan)) + "#finale", 303)
+    return redirect(url_for("reports.index", **_args(ambito, plan))
+                    + ("#confronto-ambiti" if spec.ambiti else "#finale"), 303)
 
 
 def final_file():
@@ -176,14 +197,14 @@ def final_file():
     session = get_session()
     ambito, plan = _context()
     fmt, mimetype = FILES[request.endpoint.rsplit("_", 1)[1]]
-    spec = jobs.ReportSpec.of(plan)
+    spec = _final_spec(plan)
     return _send(
         session,
         spec,
         ambito,
         fmt,
         mimetype,
-        f"rapporto-valutazione-{plan.code}-{ambito.code}.{fmt}",
+        f"rapporto-valutazione-{plan.code}-{ambito.code}{'-ambiti' if spec.ambiti else ''}.{fmt}",
         back=url_for("reports.index", **_args(ambito, plan)) + "#finale",
     )
 

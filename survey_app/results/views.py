@@ -281,13 +281,29 @@ def questionnaire_results(questionnaire_id: str):
     if rounds:
         for m, measure in enumerate(questionnaire.measures):
             indicator_charts.append(_indicator_chart(m, measure, rounds, by_round, language))
+    plan, designated = _plan_designations(questionnaire_id)
     return render_template(
         "results/questionnaire.html", version=version, questionnaire=questionnaire,
-        rounds=rounds, result=result, by_round=by_round,
+        rounds=rounds, result=result, by_round=by_round, plan=plan, designated=designated,
         dimension_titles=_dimension_titles(questionnaire, language),
         indicator_texts=_rounds_indicator_texts(rounds) if rounds else {},
         objective_title=_home_objective_title(version, rounds),
         indicator_charts=indicator_charts)
+
+
+def _plan_designations(questionnaire_id: str):
+    """The current plan of the user's Ambito and the designated rounds of its indicators that
+    *questionnaire_id* measures (``None, []`` without a plan)."""
+    from survey_app.accounts.permissions import current_ambito
+    from survey_app.plans.context import NoPlan, current_plan
+    from survey_app.plans.queries import designated_rounds
+
+    try:
+        plan = current_plan(current_ambito())
+    except NoPlan:
+        return None, []
+    rows = designated_rounds(get_session(), plan)
+    return plan, [row for row in rows.values() if questionnaire_id in row.questionnaire_ids]
 
 
 def _indicator_chart(m: int, measure: dict, rounds: list[Round], by_round: dict,
