@@ -12,7 +12,12 @@ Times are the median of ``--repeat`` warm runs (the first run, which pays import
 separately); memory is the peak resident set size of the process (``ru_maxrss``), data
 included. Targets: 100k x 40 in <= 5 s and <= 1 GB.
 
-Usage: ``.venv/bin/python benchmarks/bench_analysis.py [--sizes 1000,10000] [--repeat 3]``
+The fresh-process figure (``--fresh 1000``, 0 to skip): a new Python process imports the app
+and serves an evaluator the results pages of a 1,000-response round pair, computing them
+(``results_fresh.py``), beside a new process doing the raw pandas/scipy operations on the same
+answers. Since the default engine is the fast path at every size, neither imports pingouin.
+
+Usage: ``.venv/bin/python benchmarks/bench_analysis.py [--sizes 1000,10000] [--repeat 3] [--fresh 1000]``
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 SIZES = (1_000, 10_000, 100_000)
 N_DIMENSIONS = 5
@@ -157,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="comma-separated numbers of responses (both rounds together)")
     parser.add_argument("--repeat", type=int, default=3, help="warm runs per size (median)")
+    parser.add_argument("--fresh", type=int, default=1000,
+                        help="responses of the fresh-process results pages (0: skip)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -181,6 +189,17 @@ def main(argv: list[str] | None = None) -> None:
               f"{'met' if within else 'MISSED':>8}")
     print(f"targets: full analysis <= {TARGET_SECONDS:.0f} s and peak <= {TARGET_MB} MB; "
           "'first' includes imports; 'data MB' is the peak before the analysis started")
+    if args.fresh:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import results_fresh
+
+        fresh = results_fresh.measure(args.fresh, max(args.repeat, 1))
+        print(f"fresh process, results pages of {fresh['responses']:,} responses: "
+              f"{fresh['app_seconds']:.2f} s from the first import ({fresh['app_start_seconds']:.2f} s "
+              f"of it to the login page); raw pandas/scipy in a fresh process: "
+              f"{fresh['baseline_seconds']:.2f} s; pingouin imported: "
+              f"{'yes' if 'pingouin' in fresh['modules'] else 'no'}")
+        print("fresh-json: " + json.dumps(fresh))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ def previous_head(revision: str) -> str:
     return down
 
 
+def database_before(tmp_path, revision: str):
+    """Return the path and URL of a new SQLite database built at the revision before *revision*."""
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade_database(url, previous_head(revision))
+    return path, url
+
+
 def raw(path) -> sqlite3.Connection:
     # foreign keys are not enforced on a plain connection: parents of the rows are not needed
     connection = sqlite3.connect(path)
@@ -33,24 +41,24 @@ def raw(path) -> sqlite3.Connection:
 
 RESPONSES = [(1, 7, "00000000-0000-4000-8000-000000000001", "a" * 64, "2026-05-04 10:00:00", "self", "it"),
              (2, 7, "00000000-0000-4000-8000-000000000002", "b" * 64, "2026-05-04 11:00:00", "paper", "it")]
+INSERT_RESPONSES = ("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
+                    "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)")
+SELECT_RESPONSES = ("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, language "
+                    "FROM responses ORDER BY id")
 ANSWERS = [(1, "q1", 4), (1, "q2", None), (1, "q3", 7), (2, "q1", None), (2, "q2", 1)]
 
 
 def test_0007_keeps_every_answer_and_every_stored_non_so_stays_non_so(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url, previous_head("0007_missing"))
+    path, url = database_before(tmp_path, "0007_missing")
     with raw(path) as connection:
-        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
-                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+        connection.executemany(INSERT_RESPONSES, RESPONSES)
         connection.executemany("INSERT INTO answers (response_id, item_id, value) VALUES (?, ?, ?)", ANSWERS)
     upgrade_database(url, "0007_missing")
     with raw(path) as connection:
         rows = connection.execute("SELECT response_id, item_id, value, not_answered FROM answers "
                                   "ORDER BY response_id, item_id").fetchall()
         assert rows == [(*answer, 0) for answer in ANSWERS]  # None rows: "non so", not "not answered"
-        assert connection.execute("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, "
-                                  "language FROM responses ORDER BY id").fetchall() == RESPONSES
+        assert connection.execute(SELECT_RESPONSES).fetchall() == RESPONSES
         connection.execute("INSERT INTO answers (response_id, item_id, value, not_answered) VALUES (2, 'q3', NULL, 1)")
         with pytest.raises(sqlite3.IntegrityError):  # a not-answered item cannot carry a point
             connection.execute("INSERT INTO answers (response_id, item_id, value, not_answered) "
@@ -69,12 +77,9 @@ def every_row(connection) -> dict[str, list[tuple]]:
 
 
 def test_0009_setaside_adds_its_table_and_changes_no_stored_row(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url, previous_head("0009_setaside"))
+    path, url = database_before(tmp_path, "0009_setaside")
     with raw(path) as connection:
-        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
-                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+        connection.executemany(INSERT_RESPONSES, RESPONSES)
         connection.executemany("INSERT INTO answers (response_id, item_id, value, not_answered) VALUES (?, ?, ?, ?)",
                                [(*answer, 0) for answer in ANSWERS] + [(2, "q3", None, 1)])
         before = every_row(connection)
@@ -102,16 +107,13 @@ POINTS = [(3, 7, "CDD Lovere — bacheca", "tokenOfPointThreeAbcdE", "2026-05-03
 def test_0009_keeps_rounds_points_and_responses_and_gives_each_a_short_code(tmp_path):
     from survey_app.rounds import shortcodes
 
-    path = tmp_path / "old.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade_database(url, previous_head("0009_shortcode"))
+    path, url = database_before(tmp_path, "0009_shortcode")
     with raw(path) as connection:
         connection.executemany("INSERT INTO rounds (id, ambito_id, questionnaire_version_id, kind, status, opens_at, "
                                "closes_at, public_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROUNDS)
         connection.executemany("INSERT INTO distribution_points (id, round_id, label, public_token, created_at) "
                                "VALUES (?, ?, ?, ?, ?)", POINTS)
-        connection.executemany("INSERT INTO responses (id, round_id, submission_id, payload_hash, submitted_hour, "
-                               "channel, language) VALUES (?, ?, ?, ?, ?, ?, ?)", RESPONSES)
+        connection.executemany(INSERT_RESPONSES, RESPONSES)
     upgrade_database(url, "0009_shortcode")
     with raw(path) as connection:
         rounds = connection.execute("SELECT id, ambito_id, questionnaire_version_id, kind, status, opens_at, "
@@ -122,8 +124,7 @@ def test_0009_keeps_rounds_points_and_responses_and_gives_each_a_short_code(tmp_
         assert [row[:-1] for row in points] == POINTS
         codes = [row[-1] for row in rounds + points]
         assert all(shortcodes.normalise(code) == code for code in codes) and len(set(codes)) == 3
-        assert connection.execute("SELECT id, round_id, submission_id, payload_hash, submitted_hour, channel, "
-                                  "language FROM responses ORDER BY id").fetchall() == RESPONSES
+        assert connection.execute(SELECT_RESPONSES).fetchall() == RESPONSES
         with pytest.raises(sqlite3.IntegrityError):  # unique, and never missing
             connection.execute("UPDATE rounds SET short_code = ? WHERE id = 8", (codes[0],))
         with pytest.raises(sqlite3.IntegrityError):

@@ -4,7 +4,7 @@ A new table ``user_ambito_grants(user_id, ambito_id)``; nothing else changes, so
 any other table is touched.
 
 Revision ID: 0011_grants
-Revises: 0008
+Revises: 0010_plans
 Create Date: 2026-12-03 18:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_grants'
-down_revision = '0008'
+down_revision = '0010_plans'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,14 @@
 """Survey analysis: pure functions from answer tables to scores, comparisons and breakdowns.
 
-No Flask and no database: pandas DataFrames in, DataFrames and dataclasses out. pingouin is
-imported only when a small-sample test runs (never by ``import survey_app.analysis``).
+No Flask and no database: pandas DataFrames in, DataFrames and dataclasses out. pingouin, the
+reference, is imported only when asked for by name (``engine="pingouin"``), never by the
+default engine nor by ``import survey_app.analysis``.
 
 Modules: :mod:`.frames` (tidy answers -> wide frame, reverse coding), :mod:`.targets` (items,
 dimensions, indicators and the respondent-score rules), :mod:`.scores` (item and dimension
 scores, Cronbach's alpha, indicators), :mod:`.compare` (two rounds), :mod:`.breakdowns` and
 :mod:`.privacy` (groups and small-cell suppression), :mod:`.formulas` (the closed-form
-statistics), :mod:`.engines` (pingouin or scipy), :mod:`.wording` (Italian sentences).
+statistics), :mod:`.engines` (the fast path, or pingouin as reference), :mod:`.wording` (Italian sentences).
 
 Notebook use::
 

@@ -214,8 +214,9 @@ def compare_rounds(before: pd.DataFrame, after: pd.DataFrame, questionnaire: Que
 
     :param questionnaire: the version *before* was collected with (and *after*, unless
         *after_questionnaire* is given).
-    :param engine: ``auto`` (pingouin up to 1,000 answers per test, scipy above),
-        ``pingouin`` or ``scipy``; the numbers are the same.
+    :param engine: ``auto`` (the fast path, scipy and closed forms, at every size, so
+        pingouin is never imported), ``scipy`` (the same) or ``pingouin`` (the reference, for
+        tests of up to :data:`engines.PINGOUIN_MAX_ANSWERS` answers); the numbers are the same.
     :raise IncompatibleQuestionnairesError: see :func:`check_compatible`.
     """
     after_questionnaire = after_questionnaire or questionnaire

@@ -1,11 +1,14 @@
-"""The statistical tests, run by pingouin on small samples and by scipy on large ones.
+"""The statistical tests: a fast path (scipy and closed forms) for every size, pingouin as reference.
 
 pingouin is the reference implementation the research note validated, but it costs ~2.6 s
 to import (it pulls in matplotlib) and its ``mwu``/``wilcoxon`` build an n x n matrix
-(1.9 GB at n = 10,000, MemoryError at 100,000). So it is imported lazily, inside
-:func:`_pingouin`, and only used when a test has at most :data:`PINGOUIN_MAX_ANSWERS`
-answers; above that the scipy path computes the same statistics, p-values and effect sizes
-(the tests check the two agree).
+(1.9 GB at n = 10,000, MemoryError at 100,000). So the ``auto`` engine, which every page,
+report and export uses, never imports it: small and large samples alike go through the fast
+path (scipy's tests, and the closed forms of :mod:`.formulas`), which computes the same
+statistics, p-values and effect sizes. pingouin runs only when asked for by name
+(``engine="pingouin"``), imported lazily inside :func:`_pingouin`: the tests compare the two
+engines on seeded random samples of up to :data:`PINGOUIN_MAX_ANSWERS` answers, for every
+statistic dispatched here (tests/analysis/test_analysis_engines.py).
 
 Sign convention everywhere: samples are passed as (after, before), so positive statistics
 and effect sizes mean the later round scored higher. Effect sizes pingouin gets wrong for our
@@ -28,7 +31,8 @@ from scipy import stats
 
 from survey_app.analysis import formulas
 
-#: a test with more answers than this (both samples together) runs on scipy
+#: the reference comparisons run pingouin on tests of up to this many answers (both samples
+#: together); above it pingouin's rank tests need an n x n matrix, so do not ask for it there
 PINGOUIN_MAX_ANSWERS = 1000
 ENGINES = ("auto", "pingouin", "scipy")
 #: up to this many pairs with ties or zeros, Wilcoxon's p comes from exhaustive sign flips
@@ -47,12 +51,15 @@ class RankResult:
 def choose_engine(engine: str, n_answers: int) -> str:
     """Return ``pingouin`` or ``scipy`` for a test on *n_answers* answers.
 
+    ``auto`` is the fast path, ``scipy``, at every size (so no page waits for pingouin's
+    import); ``pingouin`` only when asked for by name, as the reference.
+
     :raise ValueError: for an engine other than :data:`ENGINES`.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine == "auto":
-        return "pingouin" if n_answers <= PINGOUIN_MAX_ANSWERS else "scipy"
+        return "scipy"
     return engine
 
 

@@ -283,6 +283,10 @@ class Questionnaire:
         """Return the context question of *kind* (``comune``, ``service``, ``role``) or ``None``."""
         return next((c for c in self.definition["context"] if c["kind"] == kind), None)
 
+    def dimension_titles(self, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+        """Return each dimension's title in *language* (Italian when missing), by dimension id."""
+        return {d["id"]: localized(d["title"], language) for d in self.dimensions}
+
     def service_label(self, service_id: str, language: str = DEFAULT_LANGUAGE) -> str:
         """Return the label of a service option, or the id itself when the questionnaire lacks it."""
         question = self.context_question("service") or {"options": []}

@@ -185,7 +185,7 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
     from survey_app.exports.xlsx import Sheet
 
     largest = max((item.scale.points for item in questionnaire.items), default=5)
-    titles = {d["id"]: d["title"].get("it", d["id"]) for d in questionnaire.dimensions}
+    titles = questionnaire.dimension_titles()
     item_header = (["rilevazione", "domanda", "dimensione", "nome dimensione", "testo", "invertita", "n", "mancanti", "non so",
                     "senza risposta"]
                    + [f"% {v}" for v in range(1, largest + 1)]
@@ -254,7 +254,7 @@ def comparison_sheet(payload: dict, questionnaire: Questionnaire | None = None) 
     names = {}
     if questionnaire is not None:
         names |= {i.id: i.text.get("it", i.id) for i in questionnaire.items}
-        names |= {d["id"]: d["title"].get("it", d["id"]) for d in questionnaire.dimensions}
+        names |= questionnaire.dimension_titles()
     header = ["livello", "voce", "nome", "famiglia", "disegno", "test", "codice test", "n prima", "n dopo",
               "punteggio prima", "punteggio dopo", "quota favorevole prima",
               "quota favorevole dopo", "variazione quota", "IC 95% inf", "IC 95% sup",

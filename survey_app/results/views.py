@@ -182,7 +182,7 @@ def _round_context(round_: Round, questionnaire: Questionnaire, result: snapshot
     items = {item.id: item for item in questionnaire.items}
     return {
         "round": round_, "questionnaire": questionnaire, "result": result, "payload": payload,
-        "items": items, "dimension_titles": _dimension_titles(questionnaire, language),
+        "items": items, "dimension_titles": questionnaire.dimension_titles(language),
         "indicator_texts": _indicator_texts(round_),
         "comune_options": comune_options, "service_options": service_options,
         "selected_comune": comune_code, "selected_service": service,
@@ -191,10 +191,6 @@ def _round_context(round_: Round, questionnaire: Questionnaire, result: snapshot
         "largest_scale": max((item.scale.points for item in questionnaire.items), default=5),
         "filter_error": None,
     }
-
-
-def _dimension_titles(questionnaire: Questionnaire, language: str) -> dict[str, str]:
-    return {d["id"]: localized(d["title"], language) for d in questionnaire.dimensions}
 
 
 def _indicator_texts(round_: Round) -> dict[str, str]:
@@ -285,7 +281,7 @@ def questionnaire_results(questionnaire_id: str):
     return render_template(
         "results/questionnaire.html", version=version, questionnaire=questionnaire,
         rounds=rounds, result=result, by_round=by_round, plan=plan, designated=designated,
-        dimension_titles=_dimension_titles(questionnaire, language),
+        dimension_titles=questionnaire.dimension_titles(language),
         indicator_texts=_rounds_indicator_texts(rounds) if rounds else {},
         objective_title=_home_objective_title(version, rounds),
         indicator_charts=indicator_charts)
@@ -397,7 +393,7 @@ def _comparison_context(before: Round, after: Round, result: snapshots.Result) -
     return {"result": result, "payload": payload, "labels": labels, "chart": chart,
             "questionnaire": questionnaire,
             "indicator_texts": _indicator_texts(after),
-            "dimension_titles": _dimension_titles(questionnaire, language)}
+            "dimension_titles": questionnaire.dimension_titles(language)}
 
 
 def _short_kind(round_: Round) -> str:
@@ -407,9 +403,9 @@ def _short_kind(round_: Round) -> str:
 
 def _target_labels(questionnaire: Questionnaire, before: Questionnaire, language: str) -> dict:
     labels = {item.id: localized(item.text, language) for item in before.items}
-    labels |= {d["id"]: localized(d["title"], language) for d in before.dimensions}
+    labels |= before.dimension_titles(language)
     labels |= {item.id: localized(item.text, language) for item in questionnaire.items}
-    labels |= {d["id"]: localized(d["title"], language) for d in questionnaire.dimensions}
+    labels |= questionnaire.dimension_titles(language)
     return labels
 
 

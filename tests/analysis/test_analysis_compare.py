@@ -9,7 +9,6 @@ from survey_app.analysis import (
     IncompatibleQuestionnairesError,
     check_compatible,
     compare_rounds,
-    engines,
     formulas,
     pair_panel,
     wide_frame,
@@ -212,14 +211,12 @@ def test_pingouin_and_scipy_give_the_same_numbers():
     assert (via_pingouin["sentence"] == via_scipy["sentence"]).all()
 
 
-def test_auto_engine_switches_to_scipy_above_the_threshold(monkeypatch):
+def test_auto_engine_is_the_fast_path_for_small_rounds_too():
     wide = random_rounds(ONE_ITEM, 30, 30, seed=2, linked=10)
     before, after = wide[wide.round_id == 1], wide[wide.round_id == 2]
-    assert set(compare_rounds(before, after, ONE_ITEM).tests["engine"]) == {"pingouin"}
-    monkeypatch.setattr(engines, "PINGOUIN_MAX_ANSWERS", 25)
-    tests = compare_rounds(before, after, ONE_ITEM).tests.set_index("design")
-    assert set(tests.loc["independent", "engine"]) == {"scipy"}   # ~60 answers
-    assert set(tests.loc["paired", "engine"]) == {"pingouin"}     # ~2 x 10 answers
+    assert set(compare_rounds(before, after, ONE_ITEM).tests["engine"]) == {"scipy"}
+    reference = compare_rounds(before, after, ONE_ITEM, engine="pingouin").tests
+    assert set(reference["engine"]) == {"pingouin"}
 
 
 def test_unknown_engine_is_refused():

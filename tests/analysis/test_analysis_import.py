@@ -1,4 +1,4 @@
-"""The analysis package stays light to import: pingouin only when a small test runs."""
+"""The analysis package stays light to import: pingouin only when asked for by name."""
 
 import subprocess
 import sys
@@ -18,12 +18,17 @@ def test_importing_the_package_does_not_import_pingouin_or_matplotlib():
     assert "matplotlib" not in modules
 
 
-def test_pingouin_is_imported_by_a_small_sample_test():
-    modules = _modules_after(
-        "import numpy as np\n"
-        "from survey_app.analysis import engines\n"
-        "engines.mann_whitney(np.array([1., 2, 3]), np.array([2., 3, 4]), 'auto')")
-    assert "pingouin" in modules
+def test_small_samples_do_not_import_pingouin_unless_asked():
+    small = ("import numpy as np\n"
+             "from survey_app.analysis import engines\n"
+             "x, y = np.array([1., 2, 3, 5, 4, 2]), np.array([2., 3, 4, 4, 5, 5])\n"
+             "engines.mann_whitney(x, y, '{0}')\n"
+             "engines.wilcoxon_pratt(np.r_[x, x], np.r_[y, x[::-1]], '{0}')\n"
+             "engines.welch_t(x, y, '{0}')\n"
+             "engines.paired_t(x, y, '{0}')\n"
+             "engines.mcnemar((x > 3).astype(int), (y > 3).astype(int), '{0}')")
+    assert "pingouin" not in _modules_after(small.format("auto"))
+    assert "pingouin" in _modules_after(small.format("pingouin"))
 
 
 def test_large_samples_never_import_pingouin():

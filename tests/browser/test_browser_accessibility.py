@@ -118,6 +118,9 @@ PAGES = [
          act=_submit_invalid("Salva il questionario")),
     Page("poster", "printouts.poster", "operator", lambda s: f"/gestione/punti/{s.point_id}/manifesto"),
     Page("cards", "printouts.cards", "operator", lambda s: f"/gestione/punti/{s.point_id}/biglietti"),
+    Page("round-poster", "printouts.round_poster", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/manifesto"),
+    Page("round-cards", "printouts.round_cards", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/biglietti"),
+    Page("confirm-close", "manage.confirm_close", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/chiudi"),
     Page("paper", "printouts.paper", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/cartaceo"),
     Page("indicators", "indicators.index", "operator", lambda s: "/indicatori/"),
     Page("indicators-objective", "indicators.objective", "operator", lambda s: f"/indicatori/obiettivo?id={s.objective_id}"),
@@ -150,7 +153,7 @@ PAGES = [
 ]
 #: endpoints that answer with something other than an HTML page (files, JSON, redirects)
 NOT_HTML = {
-    "static", "core.healthz", "accounts.logout", "printouts.qr", "manage.monitoring_download",
+    "static", "core.healthz", "accounts.logout", "printouts.qr", "printouts.round_qr", "manage.monitoring_download",
     "manage.monitoring_json", "manage.new_point", "manage.change_status", "printouts.panel_cards",
     # redirects to the correction page ("indicators-correct") or to the objective page
     "indicators.delete",
