@@ -135,15 +135,10 @@ def shipped_plan(session, ambito=None):
 
 def give_shipped_plan(session, ambito):
     """Give another Ambito its own copy of the shipped 2021-2023 plan (objectives, links)."""
-    from survey_app.plan.catalog import load_catalog
-    from survey_app.plan.operations import link_home_questionnaires, sync_shipped_plan
-    from survey_app.questionnaires.definition import read_directory
+    from survey_app.demo import give_shipped_plan as give
 
-    catalog = load_catalog(DEFAULT_DIRECTORY / "objectives.json")
-    plan = sync_shipped_plan(session, DEFAULT_DIRECTORY, catalog, ambito=ambito)
-    definitions, _problems = read_directory(DEFAULT_DIRECTORY, catalog)
-    link_home_questionnaires(session, plan, definitions)
-    return plan
+    give(session, ambito, DEFAULT_DIRECTORY)
+    return shipped_plan(session, ambito)
 
 
 @pytest.fixture

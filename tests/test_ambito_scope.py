@@ -12,6 +12,7 @@ from test_route_access import _call, _rules, _url, sample_values  # noqa: F401 (
 from survey_app.accounts.operations import PASSWORD_HASHER
 from survey_app.accounts.permissions import PERMISSIONS
 from survey_app.db import get_session
+from conftest import IN_SHIPPED_PLAN, give_shipped_plan
 from survey_app.models import Ambito, Comune, User
 
 WIDE_ADMIN = "regia@distretto.example"

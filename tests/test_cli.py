@@ -97,7 +97,12 @@ def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
     with app.app_context():
         session = get_session()
         open_rounds = session.scalars(select(Round).where(Round.status == "open")).all()
-        assert len(open_rounds) == len(questionnaire_files())
+        # the example plans are loaded: the example Ambito too, and today's rounds are in 2025-2027
+        assert len(open_rounds) == 2 * len(questionnaire_files())
+        assert {(r.ambito.code, r.plan.code, r.is_follow_up) for r in open_rounds} == {
+            ("alto-sebino", "pdz-2025-2027", False), ("ambito-di-esempio", "pdz-2025-2027", False)}
+        closed = session.scalars(select(Round).where(Round.status == "closed")).all()
+        assert {(r.ambito.code, r.plan.code) for r in closed} == {("alto-sebino", "pdz-2021-2023")}
         filled = session.execute(
             select(Round.kind, func.count(Response.id)).join(Response, Response.round_id == Round.id)
             .group_by(Round.id, Round.kind)
@@ -113,7 +118,7 @@ def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
     for line in links.splitlines()[1:]:
         assert "http://survey.test/r/" in line
     assert "log in at http://survey.test/accesso" in staff
-    assert "users create you@example.org --role admin\n" in staff  # one Ambito: no --all-ambiti
+    assert "users create you@example.org --role admin --all-ambiti\n" in staff  # two Ambiti
     again = runner.invoke(args=["demo", "create"]).output
     assert "no demo data added" in again and "log in at http://survey.test/accesso" in again
 
@@ -137,7 +142,9 @@ def test_demo_works_with_two_ambiti(app, runner):
         per_ambito = dict(session.execute(
             select(Ambito.code, func.count(Round.id)).join(Round, Round.ambito_id == Ambito.id)
             .where(Round.status == "open").group_by(Ambito.code)).all())
-    assert per_ambito == {"alto-sebino": len(questionnaire_files()), "basso-sebino": len(questionnaire_files())}
+    # the example Ambito comes with its example plan; the Ambito added by hand gets the shipped plan
+    assert per_ambito == {code: len(questionnaire_files())
+                          for code in ("alto-sebino", "ambito-di-esempio", "basso-sebino")}
     assert "(basso-sebino)" in result.output
     assert "--role admin --all-ambiti" in result.output
 

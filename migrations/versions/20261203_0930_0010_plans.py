@@ -160,7 +160,11 @@ def _create_indicator_values_indexes(with_plan: bool) -> None:
 
 
 def _rows(connection, table: str) -> list[dict]:
-    return [dict(row._mapping) for row in connection.execute(sa.text(f"SELECT * FROM {table}"))]
+    """Every row of *table*, read through its reflected column types (SQLite's plain ``SELECT``
+    gives dates and JSON as text, which the typed tables they are written to would refuse or
+    encode twice)."""
+    reflected = sa.Table(table, sa.MetaData(), autoload_with=connection)
+    return [dict(row._mapping) for row in connection.execute(sa.select(reflected))]
 
 
 def _reset_sequence(connection, table: str) -> None:

@@ -96,7 +96,7 @@ def plan(sqlite_template, tmp_path_factory) -> Plan:
     )
     with app.app_context():
         session = get_session()
-        create_demo(session)
+        create_demo(session, example_plans=False)
         ambito = session.scalar(select(Ambito))
         for role in ("operator", "evaluator"):
             create_user(
