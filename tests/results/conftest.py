@@ -93,7 +93,7 @@ def panel_rounds(app):
         before = open_round(session, "persona-al-centro", "ex-ante", ambito_code=ambito.code,
                             panel=panel, opens_at=IN_SHIPPED_PLAN)
         after = open_round(session, "persona-al-centro", "ex-post", ambito_code=ambito.code,
-                           panel=panel)
+                           panel=panel, opens_at=datetime(2023, 12, 1))
         session.commit()
         code_ids = list(session.scalars(sa.select(PanelCode.id)
                                         .where(PanelCode.panel_id == panel.id)
