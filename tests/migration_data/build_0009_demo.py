@@ -78,13 +78,12 @@ def build_database(path: Path) -> dict:
                         "correct horse battery staple", ambito=ambito, actor="migration-data")
             _review_comments(session, ambito)
         session.commit()
-        results = {
-            "counts": table_counts(session),
-            "final_reports": {
-                ambito.code: final_report_projection(build.final_data(session, ambito, build.payload_source(session)))
-                for ambito in session.scalars(select(Ambito).order_by(Ambito.code))
-            },
+        final_reports = {  # computing them stores result snapshots, which the counts include
+            ambito.code: final_report_projection(build.final_data(session, ambito, build.payload_source(session)))
+            for ambito in session.scalars(select(Ambito).order_by(Ambito.code))
         }
+        session.commit()
+        results = {"counts": table_counts(session), "final_reports": final_reports}
     get_engine(app).dispose()
     return results
 
