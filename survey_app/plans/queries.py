@@ -281,9 +281,3 @@ def predecessor_choices(session: Session, plan: Plan, indicator: Indicator) -> l
         return []
     candidates = session.scalars(select(Indicator).where(Indicator.plan_id == previous.id)).all()
     return sorted(candidates, key=lambda i: (i.kind != indicator.kind, i.objective_id, i.kind, i.position))
-
-
-def measure_texts(session: Session, plan_id: int, questionnaire_id: str) -> dict[str, str]:
-    """The plan's text of each measure of a questionnaire (its ``measures`` keys → indicator text)."""
-    return {link.measure: link.indicator.text for link in links_of(session, plan_id)
-            if link.questionnaire_id == questionnaire_id}

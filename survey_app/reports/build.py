@@ -512,9 +512,10 @@ def improvement_status(
 ) -> tuple[str, str, dict | None, str | None]:
     """The verdict of an improvement indicator from the designated comparison.
 
-    * a share of people who improve (``improved_share``): its value on the paired people
-      against the questionnaire's target;
-    * otherwise, the comparison's test of the measure: *raggiunto* when the "after" is better
+    * a share of people who improve (``improved_share``) for which the questionnaire sets a
+      target: its value on the paired people against the target;
+    * otherwise (no target, as for the plan's "N° di beneficiari che migliorano"), the
+      comparison's test of the measure: *raggiunto* when the "after" is better
       with p < :data:`IMPROVEMENT_ALPHA` -- on paired people (a panel), when more improved than
       worsened; *non raggiunto* when it is not (no significant improvement, or a worsening).
     """
@@ -529,11 +530,14 @@ def improvement_status(
     source = f"confronto tra {_round_source(comparison.before)} e {_round_source(comparison.after)}"
     if designation.origin == "predecessor":
         source += " (valore ex ante dal Piano precedente)"
+    row = None
     if definition.get("statistic") == "improved_share":
         row = next((x for x in comparison.payload.get("indicators") or []
                     if x["indicator"] == measure and x.get("round") == "pairs"), None)
         if row is None or row.get("suppressed") or row.get("value") is None:
             return "not_measurable", "meno di 5 persone abbinate prima e dopo", None, source
+    if row is not None and row.get("target_operator"):
+        # a share of people who improve with a target in the questionnaire: read against it
         if row.get("target_met") is None:
             return "not_measurable", "valore non calcolabile rispetto all'obiettivo", row, source
         if row["target_met"]:
@@ -555,10 +559,10 @@ def improvement_status(
         counts = f"punteggio da {_score(before)} a {_score(after)}"
     p_text = "p non calcolabile" if p is None else f"p = {p:.3f}".replace(".", ",")
     if better and p is not None and p < IMPROVEMENT_ALPHA:
-        return "met", f"miglioramento significativo ({counts}; {p_text})", None, source
+        return "met", f"miglioramento significativo ({counts}; {p_text})", row, source
     if better:
-        return "not_met", f"miglioramento non significativo ({counts}; {p_text})", None, source
-    return "not_met", f"nessun miglioramento ({counts}; {p_text})", None, source
+        return "not_met", f"miglioramento non significativo ({counts}; {p_text})", row, source
+    return "not_met", f"nessun miglioramento ({counts}; {p_text})", row, source
 
 
 def _score(value) -> str:
