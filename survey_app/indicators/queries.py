@@ -2,8 +2,11 @@
 
 The report reads the values through :func:`indicator_series` (one objective) or
 :func:`plan_indicator_series` (every objective): per indicator, its values by semester for
-the whole Ambito and per comune, the latest value and the trend. Everything returned is a
-frozen dataclass of plain values, detached from the session.
+the whole Ambito and per comune, the latest value and the trend. An indicator that names its
+predecessor in the Ambito's previous plan continues that indicator's series: the earlier
+plan's values come first, marked with the plan they were recorded in (the cycle of chapter 9:
+one period's results are the next one's starting point). Everything returned is a frozen
+dataclass of plain values, detached from the session.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class Point:
     revision: int
     created_at: datetime
     updated_at: datetime
+    #: the title of the earlier plan the value was recorded in, when it is carried forward
+    #: from the indicator's predecessor (``None`` for the plan's own values)
+    carried_from: str | None = None
 
     @property
     def is_numeric(self) -> bool:
@@ -180,6 +186,7 @@ def plan_indicator_series(session: Session, plan_id: int, objective_ids: list[st
     by_indicator: dict[str, list[IndicatorValue]] = defaultdict(list)
     for value in session.scalars(values):
         by_indicator[value.indicator_id].append(value)
+    carried = _predecessor_values(session, [i for i in indicators if i.predecessor_plan_id is not None])
     if objective_ids is None:
         objective_ids_in_order = [o.id for o in sorted(
             session.scalars(select(Objective).where(Objective.plan_id == plan_id)), key=objective_order)]
@@ -189,11 +196,41 @@ def plan_indicator_series(session: Session, plan_id: int, objective_ids: list[st
     found: dict[str, list[IndicatorSeries]] = {oid: [] for oid in objective_ids_in_order}
     for indicator in sorted(indicators, key=_plan_order):
         rows = by_indicator.get(indicator.id, [])
+        own = {(v.ambito_id, v.comune_id, v.semester) for v in rows}
+        earlier = [(v, title) for v, title in carried.get(indicator.id, [])
+                   if (v.ambito_id, v.comune_id, v.semester) not in own]
         found.setdefault(indicator.objective_id, []).append(IndicatorSeries(
             indicator_id=indicator.id, objective_id=indicator.objective_id, kind=indicator.kind,
             position=indicator.position, text=indicator.text, via_questionnaire=indicator.via_questionnaire,
-            value_kind=_latest_kind(rows), series=_series_of(rows),
+            value_kind=_latest_kind(rows) or _latest_kind([v for v, _title in earlier]),
+            series=_series_of(rows, earlier),
         ))
+    return found
+
+
+def _predecessor_values(session: Session, indicators: list[Indicator]) -> dict[str, list[tuple[IndicatorValue, str]]]:
+    """The values of each indicator's predecessors, back through every earlier plan, with the
+    title of the plan each was recorded in; by the later indicator's id."""
+    found: dict[str, list[tuple[IndicatorValue, str]]] = defaultdict(list)
+    for indicator in indicators:
+        seen: set[tuple[int, str]] = set()
+        key = (indicator.predecessor_plan_id, indicator.predecessor_id)
+        taken: set[tuple] = set()
+        while key[0] is not None and key not in seen:
+            seen.add(key)
+            previous = session.get(Indicator, key)
+            if previous is None:
+                break
+            plan = session.get(Plan, key[0])
+            query = (select(IndicatorValue)
+                     .options(joinedload(IndicatorValue.ambito), joinedload(IndicatorValue.comune))
+                     .where(IndicatorValue.plan_id == key[0], IndicatorValue.indicator_id == key[1]))
+            for value in session.scalars(query):
+                scope = (value.ambito_id, value.comune_id, value.semester)
+                if scope not in taken:  # a later plan's value of a semester wins over an earlier one's
+                    taken.add(scope)
+                    found[indicator.id].append((value, plan.title))
+            key = (previous.predecessor_plan_id, previous.predecessor_id)
     return found
 
 
@@ -212,28 +249,31 @@ def _latest_kind(rows: list[IndicatorValue]) -> str | None:
     return max(rows, key=lambda v: (v.semester, v.updated_at)).value_kind
 
 
-def _series_of(rows: list[IndicatorValue]) -> tuple[Series, ...]:
-    scopes: dict[tuple, list[IndicatorValue]] = defaultdict(list)
-    for row in rows:
-        scopes[(row.ambito_id, row.comune_id)].append(row)
+def _series_of(rows: list[IndicatorValue],
+               earlier: list[tuple[IndicatorValue, str]] = ()) -> tuple[Series, ...]:
+    """The series by scope of *rows*, continuing the *earlier* plans' values (value, plan title)."""
+    scopes: dict[tuple, list[tuple[IndicatorValue, str | None]]] = defaultdict(list)
+    for row, carried_from in [(row, None) for row in rows] + list(earlier):
+        scopes[(row.ambito_id, row.comune_id)].append((row, carried_from))
     series = []
     for (ambito_id, comune_id), scoped in scopes.items():
-        first = scoped[0]
+        first = scoped[0][0]
         series.append(Series(
             ambito_id=ambito_id, ambito_name=first.ambito.name, comune_id=comune_id,
             comune_code=first.comune.code if first.comune else None,
             comune_name=first.comune.name if first.comune else None,
-            points=tuple(point_of(v) for v in sorted(scoped, key=lambda v: v.semester)),
+            points=tuple(point_of(v, carried_from)
+                         for v, carried_from in sorted(scoped, key=lambda pair: pair[0].semester)),
         ))
     series.sort(key=lambda s: (s.ambito_name, s.comune_id is not None, s.comune_name or ""))
     return tuple(series)
 
 
-def point_of(value: IndicatorValue) -> Point:
-    """A stored value as a :class:`Point`."""
+def point_of(value: IndicatorValue, carried_from: str | None = None) -> Point:
+    """A stored value as a :class:`Point` (*carried_from*: the earlier plan it comes from)."""
     return Point(value_id=value.id, semester=value.semester, kind=value.value_kind, value=value.value,
                  source=value.source, note=value.note, revision=value.revision,
-                 created_at=value.created_at, updated_at=value.updated_at)
+                 created_at=value.created_at, updated_at=value.updated_at, carried_from=carried_from)
 
 
 # --- pages, forms and files --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from survey_app.indicators.queries import Point, Series, Trend
 from survey_app.questionnaires.definition import localized
 from survey_app.reports import ambito_label, final_title
 from survey_app.reports.build import (
+    IMPROVEMENT_ALPHA,
     ComparisonData,
     FinalData,
     IndicatorData,
@@ -458,6 +459,10 @@ def semestral_section(data: ObjectiveData, level: int) -> Section | None:
         sources = _sources(series.series)
         if sources:
             child.blocks.append(Paragraph("Fonte: " + "; ".join(sources) + ".", "meta"))
+        carried = _carried_semesters(series.series)
+        if carried:
+            child.blocks.append(Paragraph("Valori di partenza dal Piano precedente (indicatore che questo "
+                                          "prosegue): " + "; ".join(carried) + ".", "meta"))
         notes = [
             f"{p.semester}{' ' + s.comune_name if s.comune_name else ''}: {p.note}"
             for s in series.series
@@ -468,6 +473,16 @@ def semestral_section(data: ObjectiveData, level: int) -> Section | None:
             child.blocks.append(Paragraph("Note: " + "; ".join(notes) + ".", "meta"))
         section.children.append(child)
     return section
+
+
+def _carried_semesters(series: tuple[Series, ...]) -> list[str]:
+    """"2022-H1, 2022-H2 (Piano di Zona 2021-2023)": the semesters carried forward, by plan."""
+    by_plan: dict[str, list[str]] = {}
+    for scope in series:
+        for point in scope.points:
+            if point.carried_from and point.semester not in by_plan.setdefault(point.carried_from, []):
+                by_plan[point.carried_from].append(point.semester)
+    return [f"{', '.join(sorted(semesters))} ({plan})" for plan, semesters in by_plan.items()]
 
 
 def _sources(series: tuple[Series, ...]) -> list[str]:
@@ -1261,8 +1276,10 @@ def synoptic_section(data: FinalData) -> Section:
             f"obiettivo e la rilevazione designata («dopo») lo raggiunge o no; «non misurabile» quando non c'è "
             f"un valore obiettivo numerico (la maggior parte degli indicatori del Piano) o i "
             f"rispondenti sono meno di {MIN_CELL}; «nessun dato» quando non ci sono risposte né "
-            f"valori semestrali. La colonna «Rilevazioni del giudizio» dice da quali rilevazioni chiuse "
-            f"viene ogni giudizio (prima e dopo) e se sono quelle predefinite o scelte da un valutatore.",
+            f"valori semestrali. Gli indicatori di miglioramento si giudicano sul confronto prima/dopo. "
+            f"La colonna «Rilevazioni del giudizio» dice da quali rilevazioni chiuse "
+            f"viene ogni giudizio (prima e dopo) e se sono quelle predefinite o scelte da un valutatore; "
+            f"le regole sono nell'allegato metodologico («Confronti e dimensione dell'effetto»).",
             "meta",
         )
     )
@@ -1381,8 +1398,33 @@ def methods_annex(data: FinalData) -> Section:
             3,
             [
                 Paragraph(
-                    "Due rilevazioni dello stesso questionario (la prima e l'ultima con risultati, "
-                    "nello stesso Comune o servizio) si confrontano con il test di Mann-Whitney e "
+                    "Quali rilevazioni contano. Il giudizio di ogni indicatore misurato con "
+                    "questionario legge la rilevazione «dopo» designata: la più recente ex post "
+                    "chiusa del Piano (senza ex post, la più recente in itinere); il confronto prima/"
+                    "dopo la affianca alla rilevazione «prima»: per le rilevazioni con tessera la "
+                    "prima dello stesso gruppo di tessere, altrimenti la prima ex ante chiusa (senza "
+                    "ex ante, la prima in itinere) e, quando il Piano non ne ha, il risultato ex post "
+                    "dell'indicatore che questo prosegue nel Piano precedente dello stesso Ambito. "
+                    "Contano solo rilevazioni chiuse iniziate nel periodo del Piano, prima quelle "
+                    "di tutto l'Ambito: le rilevazioni aperte e i follow-up dopo la fine del Piano "
+                    "non entrano mai nelle rilevazioni predefinite. Un valutatore può designare "
+                    "rilevazioni diverse; la scelta è registrata e ogni giudizio dice da quali "
+                    "rilevazioni viene."
+                ),
+                Paragraph(
+                    "Indicatori di miglioramento («N° di beneficiari che migliorano», «miglioramento "
+                    "della qualità percepita ...»). Si giudicano sul confronto delle rilevazioni "
+                    "designate, non su una rilevazione sola: raggiunto quando il «dopo» è migliore "
+                    "del «prima» con p < "
+                    + number(IMPROVEMENT_ALPHA, 2)
+                    + " (per le persone con tessera: più persone migliorano di quante peggiorano, "
+                    "test di Wilcoxon appaiato); non raggiunto quando il miglioramento non è "
+                    "significativo o non c'è; non misurabile senza due rilevazioni chiuse con "
+                    "almeno 5 rispondenti ciascuna. Quando il questionario fissa un obiettivo "
+                    "per la quota di persone che migliorano, la quota si legge rispetto a quello."
+                ),
+                Paragraph(
+                    "Le due rilevazioni si confrontano con il test di Mann-Whitney e "
                     "la dimensione dell'effetto r rank-biserial (r = 2U/(n₁n₂) − 1), e con il t di "
                     "Welch e il g di Hedges. Le persone con tessera presenti in entrambe sono "
                     "abbinate: test di Wilcoxon (zeri secondo Pratt) con r rank-biserial appaiato, "

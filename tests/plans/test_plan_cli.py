@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from survey_app.db import get_session
-from survey_app.models import Ambito, AuditEvent, Plan
+from survey_app.models import Ambito, AuditEvent, Plan, Round
 from tests.plans.helpers import ALTO_SEBINO, OTHER_AMBITO, dump, example
 
 
@@ -46,6 +46,19 @@ def test_the_two_examples_load_from_a_fresh_database_and_three_plans_are_listed(
         ambito = get_session().scalar(select(Ambito).where(Ambito.code == "ambito-di-esempio"))
         assert ambito.name == "Ambito di esempio"
         assert [c.name for c in ambito.comuni] == ["Borgo Due", "Borgo Uno"]
+    # a round opened today (2026) in each Ambito belongs to its 2025-2027 plan, without naming it
+    for ambito_code in ("alto-sebino", "ambito-di-esempio"):
+        opened = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "in-itinere",
+                                     "--ambito", ambito_code])
+        assert opened.exit_code == 0, opened.output
+        assert "Esempio – Piano di Zona 2025-2027" in opened.output
+    with app.app_context():
+        rounds = get_session().scalars(select(Round)).all()
+        assert {(r.ambito.code, r.plan.code, r.plan.ambito_id == r.ambito_id, r.is_follow_up) for r in rounds} == {
+            ("alto-sebino", "pdz-2025-2027", True, False), ("ambito-di-esempio", "pdz-2025-2027", True, False)}
+    counts = {(p["ambito"], p["code"]): p["rounds"] for p in plans_listed(runner)}
+    assert counts == {("alto-sebino", "pdz-2021-2023"): 0, ("alto-sebino", "pdz-2025-2027"): 1,
+                      ("ambito-di-esempio", "pdz-2025-2027"): 1}
 
 
 def test_a_broken_file_prints_one_line_per_problem_exits_1_and_stores_nothing(app, runner, tmp_path):
