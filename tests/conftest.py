@@ -49,13 +49,23 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_schema_ready() -> str:
     """Reset the PostgreSQL test database to the latest migration, once per session."""
-    engine = sa.create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+    reset_postgres_schema(POSTGRES_URL)
     upgrade_database(POSTGRES_URL)
     return POSTGRES_URL
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Empty the database whatever it holds.
+
+    ``metadata.drop_all`` only knows this checkout's tables: a table left by another
+    branch's run (one with a foreign key to ``rounds``, say) made it fail, so the whole
+    schema goes instead.
+    """
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def _fresh_postgres(url: str) -> str:
