@@ -44,7 +44,7 @@ def final_report_projection(data) -> dict:
                     "via_questionnaire": indicator.via_questionnaire,
                     "status": indicator.status,
                     "estimate": plain(indicator.estimate),
-                    "series": plain(indicator.series.series) if indicator.series else None,
+                    "series": _series(indicator.series),
                 }
                 for indicator in objective.indicators
             },
@@ -66,3 +66,14 @@ def final_report_projection(data) -> dict:
             },
         }
     return objectives
+
+
+def _series(series) -> list | None:
+    """The semestral values by scope: what was recorded, not how a later code describes it."""
+    if series is None:
+        return None
+    return [
+        {"ambito_id": scope.ambito_id, "comune_id": scope.comune_id,
+         "points": [[p.semester, p.kind, plain(p.value), p.source, p.note, p.revision] for p in scope.points]}
+        for scope in series.series
+    ]
