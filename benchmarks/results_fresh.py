@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,9 +72,11 @@ def prepare(directory: Path, responses: int, seed: int = 17) -> Prepared:
         ambito = session.scalar(sa.select(Ambito))
         create_user(session, EMAIL, "evaluator", PASSWORD, ambito=ambito, actor="bench")
         ids = []
-        for kind, count, shift in (("ex-ante", responses // 2, 0.0),
-                                   ("ex-post", responses - responses // 2, 0.3)):
-            round_ = open_round(session, "persona-al-centro", kind, ambito_code=ambito.code)
+        # two closed rounds inside the shipped plan (2021-2023), as the report would designate them
+        for kind, count, shift, opens in (("ex-ante", responses // 2, 0.0, datetime(2022, 3, 1)),
+                                          ("ex-post", responses - responses // 2, 0.3, datetime(2023, 9, 1))):
+            round_ = open_round(session, "persona-al-centro", kind, ambito_code=ambito.code, opens_at=opens,
+                                closes_at=opens + timedelta(days=60), status="closed")
             session.flush()
             round_ = session.get(Round, round_.id)
             questionnaire = round_.questionnaire_version.questionnaire

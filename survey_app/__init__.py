@@ -41,9 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.accounts import cli as users_cli
     from survey_app.accounts import permissions
     from survey_app.accounts import views as accounts_views
+    from survey_app.accounts import grants_views  # noqa: F401  (routes on the accounts blueprint)
     from survey_app.indicators import cli as indicators_cli
     from survey_app.indicators import views as indicator_views
     from survey_app.maintenance import cli as maintenance_cli
+    from survey_app.plans import cli as plans_cli
+    from survey_app.plans import context as plan_context
+    from survey_app.plans import views as plan_views
+    from survey_app.plans import designation_views
     from survey_app.questionnaires import cli as questionnaires_cli
     from survey_app.reports import cli as reports_cli
     from survey_app.reports import views as report_views
@@ -52,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.respond import views as respond_views
     from survey_app.results import cli as results_cli
     from survey_app.results import views as results_views
+    from survey_app.results import ambiti_views  # noqa: F401  (routes on the results blueprint)
     from survey_app.rounds import cli as rounds_cli
     from survey_app.rounds import printouts as printout_views
     from survey_app.rounds import views as round_views
@@ -72,11 +78,13 @@ def create_app(config: dict | None = None) -> Flask:
     # the respondent form checks its own token, and on failure keeps the answers (never a 400 page)
     csrf.exempt(respond_views.bp)
     core.init_app(app)
+    plan_context.init_app(app)
     for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
-                      results_views.bp, indicator_views.bp, report_views.bp, set_aside_views.bp):
+                      results_views.bp, indicator_views.bp, report_views.bp, plan_views.bp,
+                      set_aside_views.bp, designation_views.bp):
         app.register_blueprint(blueprint)
     for commands in (questionnaires_cli, rounds_cli, users_cli, demo, maintenance_cli, results_cli,
-                     indicators_cli, reports_cli):
+                     indicators_cli, reports_cli, plans_cli):
         commands.init_app(app)
     # behind a reverse proxy (SURVEY_PROXY_COUNT): trust its X-Forwarded-For / X-Forwarded-Proto,
     # so HTTPS is detected and rate limits see the real client, not the proxy

@@ -1,5 +1,6 @@
-"""Demo data: in every Ambito, a round per questionnaire, and two past rounds of a few with
-synthetic answers.
+"""Demo data: the example 2025-2027 plans (and the fictional example Ambito), in every Ambito a
+round per questionnaire, and two past rounds of a few with synthetic answers (2022-2023, in
+the plans that cover those years).
 
 ``flask --app survey_app demo create`` is what ``make run`` calls; it does nothing when
 rounds already exist, so it is safe to run at every start. It ends by saying where staff log in
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app, url_for
@@ -19,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app.db import get_session
-from survey_app.models import Ambito, QuestionnaireVersion, Round, User
+from survey_app.models import Ambito, Plan, QuestionnaireVersion, Round, User
+from survey_app.plans.queries import plan_for_date, plans_of
+from survey_app.questionnaires.definition import DEFAULT_DIRECTORY
 from survey_app.respond.submission import Submission, response_from_submission
-from survey_app.rounds.operations import open_round
+from survey_app.rounds.operations import RoundError, open_round
 from survey_app.rounds.queries import public_url
 
 #: questionnaires given past mid-period and ex post rounds in the demo, when loaded
@@ -31,6 +35,12 @@ FILLED_QUESTIONNAIRES = (
     "vivere-la-disabilita",
     "salute-mentale-territorio-lavoro",
     "welfare-accesso-comunita",
+)
+#: the example plans the demo imports: file under questionnaires/plans/, Ambito, and the
+#: (name, comuni) to create it with when it is the fictional one
+EXAMPLE_PLANS = (
+    ("alto-sebino-2025-2027-esempio.json", "alto-sebino", None),
+    ("ambito-di-esempio-2025-2027.json", "ambito-di-esempio", ("Ambito di esempio", ["Borgo Uno", "Borgo Due"])),
 )
 #: rough relative sizes of the comuni (demo weights only: the plan gives 29,942 residents in
 #: all, but its per-comune chart did not survive the text extraction)
@@ -70,26 +80,36 @@ def synthetic_submission(rng: random.Random, questionnaire, comuni: dict[str, in
     )
 
 
-def create_demo(session: Session, seed: int = 2023) -> list[Round]:
+def create_demo(session: Session, seed: int = 2023, *, example_plans: bool = True,
+                directory: Path = DEFAULT_DIRECTORY) -> list[Round]:
     """Open a round per questionnaire in every Ambito and fill past rounds; return the open rounds.
 
-    Does nothing (and returns ``[]``) when any round exists already.
+    With *example_plans*, the example 2025-2027 plans under ``directory/plans`` are imported
+    first (and the fictional example Ambito with them). Does nothing (and returns ``[]``) when
+    any round exists already.
     """
     if session.scalar(select(func.count()).select_from(Round)):
         return []
     rng = random.Random(seed)
     questionnaire_ids = sorted(set(session.scalars(select(QuestionnaireVersion.questionnaire_id))))
+    if example_plans:
+        load_example_plans(session, directory)
     open_rounds = []
     for ambito in session.scalars(select(Ambito).order_by(Ambito.code)).all():
+        if not plans_of(session, ambito.id):  # an Ambito added by hand: the shipped plan, as the migration does
+            give_shipped_plan(session, ambito, directory)
         open_rounds += _fill_ambito(session, rng, ambito.code, questionnaire_ids)
     session.commit()
     return open_rounds
 
 
 def _fill_ambito(session: Session, rng: random.Random, ambito_code: str, questionnaire_ids: list[str]) -> list[Round]:
-    open_rounds = [open_round(session, qid, "in-itinere", ambito_code=ambito_code) for qid in questionnaire_ids]
+    ambito_id = session.scalar(select(Ambito.id).where(Ambito.code == ambito_code))
+    open_rounds = [_open_now(session, qid, ambito_code) for qid in questionnaire_ids]
     for qid in (q for q in FILLED_QUESTIONNAIRES if q in questionnaire_ids):
         for kind, opens, closes, shift in PAST_ROUNDS:
+            if plan_for_date(session, ambito_id, opens) is None:  # the example Ambito has no 2021-2023 plan
+                continue
             round_ = open_round(session, qid, kind, ambito_code=ambito_code, opens_at=opens, closes_at=closes,
                                 status="closed")
             questionnaire = round_.questionnaire_version.questionnaire
@@ -99,6 +119,49 @@ def _fill_ambito(session: Session, rng: random.Random, ambito_code: str, questio
                 submission = synthetic_submission(rng, questionnaire, comuni, shift)
                 session.add(response_from_submission(round_.id, submission, hour))
     return open_rounds
+
+
+def load_example_plans(session: Session, directory: Path) -> None:
+    """Import the shipped example plans (2025-2027) that are not loaded yet, creating the
+    fictional example Ambito; the files are the ones ``plans import`` reads."""
+    from survey_app.plans.fileformat import questionnaire_measures, read_plan_file
+    from survey_app.plans.importing import create_ambito, import_plan
+
+    measures = questionnaire_measures(directory)
+    for filename, ambito_code, new_ambito in EXAMPLE_PLANS:
+        path = directory / "plans" / filename
+        if not path.exists():
+            continue
+        ambito = (create_ambito(session, ambito_code, *new_ambito) if new_ambito
+                  else session.scalar(select(Ambito).where(Ambito.code == ambito_code)))
+        if ambito is None:
+            continue
+        parsed = read_plan_file(path.name, path.read_bytes(), measures)
+        if session.scalar(select(Plan).where(Plan.ambito_id == ambito.id, Plan.code == parsed.header.code)):
+            continue
+        import_plan(session, ambito, parsed, actor="demo", filename=path.name)
+    session.flush()
+
+
+def give_shipped_plan(session: Session, ambito: Ambito, directory: Path) -> None:
+    """Give *ambito* its own copy of the shipped 2021-2023 plan (objectives, questionnaire links)."""
+    from survey_app.plan.catalog import load_catalog
+    from survey_app.plan.operations import link_home_questionnaires, sync_shipped_plan
+    from survey_app.questionnaires.definition import read_directory
+
+    catalog = load_catalog(directory / "objectives.json")
+    plan = sync_shipped_plan(session, directory, catalog, ambito=ambito)
+    definitions, _problems = read_directory(directory, catalog)
+    link_home_questionnaires(session, plan, definitions)
+
+
+def _open_now(session: Session, questionnaire_id: str, ambito_code: str) -> Round:
+    """Open a round today: in the plan whose period contains today, else as a follow-up of the
+    last closed plan (the shipped 2021-2023 plan, when no current plan is loaded)."""
+    try:
+        return open_round(session, questionnaire_id, "in-itinere", ambito_code=ambito_code)
+    except RoundError:
+        return open_round(session, questionnaire_id, "follow-up", ambito_code=ambito_code, follow_up=True)
 
 
 @click.group("demo")
@@ -111,7 +174,7 @@ def demo_cli() -> None:
 def create_command() -> None:
     """Create the demo rounds and responses (only on a database without rounds)."""
     session = get_session()
-    created = create_demo(session)
+    created = create_demo(session, directory=Path(current_app.config["QUESTIONNAIRE_DIR"]))
     if not created:
         click.echo("Rounds exist already: no demo data added.")
     else:

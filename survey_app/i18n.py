@@ -7,7 +7,7 @@ in the questionnaire files themselves, not in these catalogs.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
@@ -28,7 +28,12 @@ def requested_language() -> str | None:
 
 
 def select_locale() -> str:
-    """Pick the interface language: explicit choice, then the browser's, then Italian."""
+    """Pick the interface language: explicit choice, then the browser's, then Italian.
+
+    Outside a request (commands, workers) messages are in Italian, the interface's language.
+    """
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     supported = current_app.config["LANGUAGES"]
     wanted = requested_language()
     if wanted in supported:

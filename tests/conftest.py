@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -129,12 +130,38 @@ def session(app):
         yield get_session()
 
 
+#: a date within the shipped plan's period (2021-2023): test rounds open then unless told
+IN_SHIPPED_PLAN = datetime(2023, 9, 1)
+
+
+def shipped_plan(session, ambito=None):
+    """The shipped plan (Piano di Zona 2021-2023) of *ambito* (Alto Sebino by default)."""
+    from survey_app.models import Ambito, Plan
+
+    query = sa.select(Plan).join(Ambito, Ambito.id == Plan.ambito_id).where(Plan.code == "pdz-2021-2023")
+    query = query.where(Ambito.id == ambito.id) if ambito is not None else query.where(Ambito.code == "alto-sebino")
+    return session.scalar(query)
+
+
+def give_shipped_plan(session, ambito):
+    """Give another Ambito its own copy of the shipped 2021-2023 plan (objectives, links)."""
+    from survey_app.demo import give_shipped_plan as give
+
+    give(session, ambito, DEFAULT_DIRECTORY)
+    return shipped_plan(session, ambito)
+
+
 @pytest.fixture
 def make_round(app):
-    """Open a round and return its id and public token: ``make_round("persona-al-centro")``."""
+    """Open a round and return its id and public token: ``make_round("persona-al-centro")``.
+
+    The round belongs to the shipped plan (2021-2023), so it opens within that period by
+    default; it is open now all the same (no closing date).
+    """
     from survey_app.rounds.operations import open_round
 
     def factory(questionnaire_id: str = "persona-al-centro", kind: str = "in-itinere", **options):
+        options.setdefault("opens_at", IN_SHIPPED_PLAN)
         with app.app_context():
             session = get_session()
             round_ = open_round(session, questionnaire_id, kind, **options)
@@ -237,7 +264,8 @@ def csrf_token_of(client, path: str = "/accesso") -> str:
     """Return a CSRF token valid for *client*'s session, read from a page's form."""
     from bs4 import BeautifulSoup
 
-    html = client.get(path).get_data(as_text=True)
+    # follow redirects: pages without a plan in their address redirect to the plan in force
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     return BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
 
 

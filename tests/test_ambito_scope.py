@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PASSWORD, csrf_token_of, log_in
+from conftest import IN_SHIPPED_PLAN, PASSWORD, csrf_token_of, give_shipped_plan, log_in
 from sqlalchemy import select
 from test_route_access import _call, _rules, _url, sample_values  # noqa: F401 (a fixture)
 
 from survey_app.accounts.operations import PASSWORD_HASHER
 from survey_app.accounts.permissions import PERMISSIONS
 from survey_app.db import get_session
+from conftest import IN_SHIPPED_PLAN, give_shipped_plan
 from survey_app.models import Ambito, Comune, User
 
 WIDE_ADMIN = "regia@distretto.example"
@@ -24,9 +25,11 @@ def two_ambiti(app):
 
     with app.app_context():
         session = get_session()
-        session.add(Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")]))
+        other = Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")])
+        session.add(other)
         session.flush()
-        open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino")
+        give_shipped_plan(session, other)
+        open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino", opens_at=IN_SHIPPED_PLAN)
         _add_user(session, WIDE_ADMIN, "admin")
         session.commit()
 

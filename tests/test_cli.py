@@ -21,13 +21,13 @@ def test_questionnaires_load_is_idempotent(runner):
 def test_changed_file_needs_a_new_version(app, runner, tmp_path):
     directory = tmp_path / "questionnaires"
     directory.mkdir()
-    for name in ("objectives.json", "ambiti.json", "schema.json", "persona-al-centro.json"):
+    for name in ("objectives.json", "ambiti.json", "plan.json", "schema.json", "persona-al-centro.json"):
         (directory / name).write_bytes((DEFAULT_DIRECTORY / name).read_bytes())
     data = json.loads((directory / "persona-al-centro.json").read_text(encoding="utf-8"))
     data["dimensions"][0]["items"][0]["text"]["it"] = "Chiedere aiuto è stato facile."
     (directory / "persona-al-centro.json").write_text(json.dumps(data), encoding="utf-8")
     app.config["QUESTIONNAIRE_DIR"] = str(directory)
-    runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "in-itinere"])
+    runner.invoke(args=["rounds", "open", "persona-al-centro", "--opens", "2023-09-01", "--kind", "in-itinere"])
 
     refused = runner.invoke(args=["questionnaires", "load"])
     assert refused.exit_code == 1
@@ -52,7 +52,7 @@ def test_changed_file_needs_a_new_version(app, runner, tmp_path):
 
 
 def test_rounds_open_prints_the_public_url_last(app, runner, client):
-    result = runner.invoke(args=["rounds", "open", "nuova-domiciliarita", "--kind", "ex-post",
+    result = runner.invoke(args=["rounds", "open", "nuova-domiciliarita", "--opens", "2023-09-01", "--kind", "ex-post",
                                  "--comune", "Lovere", "--expected", "40"])
     assert result.exit_code == 0, result.output
     url = result.output.strip().splitlines()[-1]
@@ -63,11 +63,11 @@ def test_rounds_open_prints_the_public_url_last(app, runner, client):
 
 
 def test_rounds_open_rejects_unknown_names(runner):
-    unknown = runner.invoke(args=["rounds", "open", "nope", "--kind", "ex-post"])
+    unknown = runner.invoke(args=["rounds", "open", "nope", "--opens", "2023-09-01", "--kind", "ex-post"])
     assert unknown.exit_code == 2 and "no questionnaire 'nope' is loaded" in unknown.output
-    bad_kind = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "sometime"])
+    bad_kind = runner.invoke(args=["rounds", "open", "persona-al-centro", "--opens", "2023-09-01", "--kind", "sometime"])
     assert bad_kind.exit_code == 2
-    bad_comune = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "ex-post", "--comune", "Bergamo"])
+    bad_comune = runner.invoke(args=["rounds", "open", "persona-al-centro", "--opens", "2023-09-01", "--kind", "ex-post", "--comune", "Bergamo"])
     assert "unknown comune 'Bergamo'" in bad_comune.output
 
 
@@ -79,6 +79,7 @@ def test_rounds_list_json(app, runner, make_round, respondent):
     rows = json.loads(result.output)
     assert rows == [{
         "id": round_.id, "questionnaire": "persona-al-centro", "version": 1, "kind": "in-itinere",
+        "plan": {"id": 1, "code": "pdz-2021-2023", "period": "2021-2023"}, "follow_up": False,
         "status": "open", "availability": "open", "comune": None, "service": None,
         "url": f"http://survey.test/r/{round_.token}", "responses": 1,
     }]
@@ -96,7 +97,12 @@ def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
     with app.app_context():
         session = get_session()
         open_rounds = session.scalars(select(Round).where(Round.status == "open")).all()
-        assert len(open_rounds) == len(questionnaire_files())
+        # the example plans are loaded: the example Ambito too, and today's rounds are in 2025-2027
+        assert len(open_rounds) == 2 * len(questionnaire_files())
+        assert {(r.ambito.code, r.plan.code, r.is_follow_up) for r in open_rounds} == {
+            ("alto-sebino", "pdz-2025-2027", False), ("ambito-di-esempio", "pdz-2025-2027", False)}
+        closed = session.scalars(select(Round).where(Round.status == "closed")).all()
+        assert {(r.ambito.code, r.plan.code) for r in closed} == {("alto-sebino", "pdz-2021-2023")}
         filled = session.execute(
             select(Round.kind, func.count(Response.id)).join(Response, Response.round_id == Round.id)
             .group_by(Round.id, Round.kind)
@@ -112,7 +118,7 @@ def test_demo_creates_open_rounds_and_filled_past_rounds(app, runner):
     for line in links.splitlines()[1:]:
         assert "http://survey.test/r/" in line
     assert "log in at http://survey.test/accesso" in staff
-    assert "users create you@example.org --role admin\n" in staff  # one Ambito: no --all-ambiti
+    assert "users create you@example.org --role admin --all-ambiti\n" in staff  # two Ambiti
     again = runner.invoke(args=["demo", "create"]).output
     assert "no demo data added" in again and "log in at http://survey.test/accesso" in again
 
@@ -136,7 +142,9 @@ def test_demo_works_with_two_ambiti(app, runner):
         per_ambito = dict(session.execute(
             select(Ambito.code, func.count(Round.id)).join(Round, Round.ambito_id == Ambito.id)
             .where(Round.status == "open").group_by(Ambito.code)).all())
-    assert per_ambito == {"alto-sebino": len(questionnaire_files()), "basso-sebino": len(questionnaire_files())}
+    # the example Ambito comes with its example plan; the Ambito added by hand gets the shipped plan
+    assert per_ambito == {code: len(questionnaire_files())
+                          for code in ("alto-sebino", "ambito-di-esempio", "basso-sebino")}
     assert "(basso-sebino)" in result.output
     assert "--role admin --all-ambiti" in result.output
 
@@ -146,3 +154,33 @@ def test_demo_is_reproducible(app):
         session = get_session()
         assert create_demo(session, seed=7)
         assert create_demo(session, seed=7) == []
+
+
+def test_rounds_open_outside_every_plan_is_refused_unless_a_follow_up(app, runner):
+    """It is 2026 and the shipped plan is 2021-2023: a round opened now belongs to no plan."""
+    refused = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "ex-post"])
+    assert refused.exit_code == 2
+    assert "Nessun Piano di Zona di Ambito distrettuale Alto Sebino copre il" in refused.output
+    with app.app_context():
+        assert get_session().scalar(select(Round)) is None
+
+    follow_up = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "follow-up",
+                                    "--follow-up"])
+    assert follow_up.exit_code == 0, follow_up.output
+    assert "Piano di Zona 2021-2023 (follow-up)" in follow_up.output
+    with app.app_context():
+        round_ = get_session().scalar(select(Round))
+        assert round_.is_follow_up and round_.plan.code == "pdz-2021-2023"
+
+
+def test_rounds_open_in_the_plan_period_belongs_to_the_plan(app, runner):
+    result = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "ex-ante",
+                                 "--opens", "2022-02-01", "--plan", "alto-sebino/pdz-2021-2023"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        round_ = get_session().scalar(select(Round))
+        assert round_.plan.code == "pdz-2021-2023" and not round_.is_follow_up
+    wrong_year = runner.invoke(args=["rounds", "open", "persona-al-centro", "--kind", "ex-ante",
+                                     "--opens", "2020-02-01", "--plan", "alto-sebino/pdz-2021-2023"])
+    assert wrong_year.exit_code == 2
+    assert "fuori dal periodo di Piano di Zona 2021-2023 (2021-2023)" in wrong_year.output

@@ -71,7 +71,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def test_xss_in_round_label_and_point_label_is_escaped(app, as_role):
     operator = as_role("operator")
     path = "/gestione/rilevazioni/nuova/persona-al-centro"
-    created = operator.post(path, data={"kind": "in-itinere", "label": XSS, "csrf_token": csrf_token_of(operator, path)})
+    created = operator.post(path, data={"kind": "in-itinere", "label": XSS, "follow_up": "y", "csrf_token": csrf_token_of(operator, path)})
     detail = created.headers["Location"]
     operator.post(f"{detail}/punti", data={"label": XSS, "csrf_token": csrf_token_of(operator, detail)})
     for page in (operator.get(detail), operator.get("/gestione/")):

@@ -8,7 +8,7 @@ import re
 import pytest
 import zxingcpp
 from bs4 import BeautifulSoup
-from conftest import PUBLIC_URL, Respondent, csrf_token_of, log_in
+from conftest import IN_SHIPPED_PLAN, PUBLIC_URL, Respondent, csrf_token_of, give_shipped_plan, log_in
 from PIL import Image
 from sqlalchemy import select
 
@@ -20,6 +20,9 @@ def create_round_in_ui(client, questionnaire_id="nuova-domiciliarita", **fields)
     page = client.get(f"/gestione/rilevazioni/nuova/{questionnaire_id}")
     assert page.status_code == 200
     data = {"kind": "in-itinere", "csrf_token": csrf_token_of(client, f"/gestione/rilevazioni/nuova/{questionnaire_id}")}
+    if "opens_on" not in fields:
+        # only the 2021-2023 plan is loaded and today is after it: a follow-up, as an operator would mark it
+        data["follow_up"] = "y"
     data.update(fields)
     response = client.post(f"/gestione/rilevazioni/nuova/{questionnaire_id}", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -199,7 +202,9 @@ def test_other_ambito_rounds_are_invisible(app, as_role, make_round):
                        comuni=[Comune(code="sarnico", name="Sarnico")])
         session.add(other)
         session.flush()
-        foreign = open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino")
+        give_shipped_plan(session, other)
+        foreign = open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino",
+                             opens_at=IN_SHIPPED_PLAN)
         session.commit()
         foreign_id = foreign.id
     operator = as_role("operator")
@@ -329,7 +334,8 @@ def test_closing_date_is_the_last_day_as_typed_and_answers_are_taken_until_its_e
 def test_round_lists_and_pickers_show_the_dates(app, as_role, make_round):
     from datetime import datetime
 
-    make_round(opens_at=datetime(2026, 9, 30, 22, 0), closes_at=datetime(2027, 7, 1, 22, 0))  # 1/10 – 1/7 local
+    make_round(opens_at=datetime(2026, 9, 30, 22, 0), closes_at=datetime(2027, 7, 1, 22, 0),  # 1/10 – 1/7 local
+               follow_up=True)
     evaluator = as_role("evaluator")
     picker = BeautifulSoup(evaluator.get("/risultati/confronto").get_data(as_text=True), "html.parser")
     options = [o.get_text() for o in picker.select("#pick-prima option") if o.get("value")]

@@ -178,7 +178,7 @@ def test_operator_prints_panel_cards_as_pdf(app, as_role, panel_rounds):
 def test_panel_round_created_in_the_ui(app, as_role):
     operator = as_role("operator")
     path = "/gestione/rilevazioni/nuova/inclusione-attiva-beneficiari"
-    response = operator.post(path, data={"kind": "ex-ante", "is_panel": "y", "label": "Inclusione 2022",
+    response = operator.post(path, data={"kind": "ex-ante", "is_panel": "y", "label": "Inclusione 2022", "follow_up": "y",
                                          "csrf_token": csrf_token_of(operator, path)})
     assert response.status_code == 303
     detail = operator.get(response.headers["Location"]).get_data(as_text=True)

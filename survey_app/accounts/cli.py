@@ -71,4 +71,6 @@ def _ambito_for(ambiti: list[Ambito], code: str | None, all_ambiti: bool, role: 
 
 
 def init_app(app) -> None:
+    from survey_app.accounts import grants_cli  # noqa: F401  (adds grant and revoke)
+
     app.cli.add_command(users_cli)

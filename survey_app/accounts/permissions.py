@@ -7,8 +7,11 @@ fails for a view that has neither that nor a place in :data:`PUBLIC_ENDPOINTS`.
 Which Ambiti a user may see is answered here and nowhere else (:func:`ambito_scope`). It fails
 closed: staff see the Ambito they are assigned to; "every Ambito" is a right of admins only,
 given by name when the admin is created (``users create --all-ambiti`` or the choice "Tutti gli
-Ambiti"), stored as an admin without an Ambito. An operator or evaluator without an Ambito
-(which can no longer be created, but older rows may exist) sees nothing at all.
+Ambiti"), stored as an admin without an Ambito. An evaluator also sees the Ambiti granted to them
+(:mod:`survey_app.accounts.grants`), and only on the pages that compare Ambiti side by side:
+the pages of one Ambito keep working on their own Ambito (:func:`scoped_ambito_id`). Grants
+of other roles count for nothing. An operator or evaluator without an Ambito and without
+grants (which can no longer be created, but older rows may exist) sees nothing at all.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin"}),
     "indicators.view": frozenset({"admin", "operator", "evaluator"}),
     "indicators.record": frozenset({"admin", "operator"}),
+    "plans.manage": frozenset({"admin"}),
+    "plans.designate": frozenset({"admin", "evaluator"}),
 }
 #: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
 #: and its feedback form, and static files
@@ -94,11 +99,20 @@ def ambito_scope(user) -> AmbitoScope:
     """Return the Ambiti *user* may see (see the module docstring: it fails closed)."""
     if not getattr(user, "is_authenticated", False):
         return AmbitoScope()
+    granted = _granted(user)
     if user.ambito_id is not None:
-        return AmbitoScope(ids=frozenset({user.ambito_id}))
+        return AmbitoScope(ids=frozenset({user.ambito_id}) | granted)
     if user.role == "admin":
         return AmbitoScope(every=True)
-    return AmbitoScope()
+    return AmbitoScope(ids=granted)
+
+
+def _granted(user) -> frozenset[int]:
+    from survey_app.accounts.grants import GRANTABLE_ROLE, granted_ambito_ids
+
+    if user.role != GRANTABLE_ROLE or getattr(user, "id", None) is None:
+        return frozenset()
+    return granted_ambito_ids(get_session(), user.id)
 
 
 def sees_every_ambito(user) -> bool:
@@ -108,10 +122,13 @@ def sees_every_ambito(user) -> bool:
 
 def scoped_ambito_id() -> int | None:
     """Return the ``ambito_id`` argument of the query functions for the current user: ``None``
-    (no filter) only for a user who sees every Ambito; 403 for one who sees none."""
+    (no filter) only for a user who sees every Ambito; the user's own Ambito otherwise (an
+    evaluator's grants widen only the pages across Ambiti); 403 for one who has none."""
     scope = ambito_scope(current_user)
     if scope.every:
         return None
+    if current_user.ambito_id is not None and current_user.ambito_id in scope.ids:
+        return current_user.ambito_id
     if len(scope.ids) != 1:
         _forbid_without_ambito()
     return next(iter(scope.ids))

@@ -218,7 +218,21 @@ def edit_user(user_id: int):
             db.commit()
             flash(_("Utente aggiornato."), "success")
             return redirect(url_for("accounts.users"), code=303)
-    return render_template("accounts/edit_user.html", user=user, form=form)
+    return render_template("accounts/edit_user.html", user=user, form=form, **grant_context(db, user))
+
+
+def grant_context(db, user: User) -> dict:
+    """What the user's page shows of granted Ambiti (to admins of every Ambito, for evaluators)."""
+    from survey_app.accounts.grants import GRANTABLE_ROLE, granted_ambiti
+    from survey_app.accounts.permissions import sees_every_ambito
+    from survey_app.models import Ambito
+
+    if user.role != GRANTABLE_ROLE or not sees_every_ambito(current_user):
+        return {"grants": None}
+    granted = granted_ambiti(db, user.id)
+    others = [a for a in db.scalars(select(Ambito).order_by(Ambito.name))
+              if a.id != user.ambito_id and a not in granted]
+    return {"grants": granted, "grantable": others}
 
 
 @bp.get("/amministrazione/registro")

@@ -101,7 +101,7 @@ def value_id_of(token: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def record_value(session: Session, ambito: Ambito, row: ValueRow, *, actor: User | str | None,
+def record_value(session: Session, plan: Plan, row: ValueRow, *, actor: User | str | None,
                  replaces: str | None = None, via: str = "form") -> Outcome:
     """Store one value typed by a user (not committed).
 
@@ -111,18 +111,18 @@ def record_value(session: Session, ambito: Ambito, row: ValueRow, *, actor: User
     :raise IndicatorValueError: for an indicator measured by questionnaire or unknown, a comune
         outside the Ambito, or a kind different from the indicator's other values.
     """
-    _check_indicator(session, row.indicator_id)
-    comune = _comune_of(session, ambito, row.comune)
-    existing = _existing(session, ambito, [row.indicator_id]).get(row.key)
-    conflict = _kind_conflict(session, ambito, row.indicator_id, row.kind, skip={row.key})
+    _check_indicator(session, plan, row.indicator_id)
+    comune = _comune_of(session, plan.ambito, row.comune)
+    existing = _existing(session, plan, [row.indicator_id]).get(row.key)
+    conflict = _kind_conflict(session, plan, row.indicator_id, row.kind, skip={row.key})
     if conflict is not None:
         raise IndicatorValueError(_kind_message(conflict), "kind")
     if existing is not None and not _same(existing, row) and replaces not in ("*", revision_token(existing)):
         raise ValueExists(existing)
-    return _store(session, ambito, row, comune, existing, actor=actor, via=via)
+    return _store(session, plan, row, comune, existing, actor=actor, via=via)
 
 
-def import_rows(session: Session, ambito: Ambito, rows: list[ValueRow], *, actor: User | str | None,
+def import_rows(session: Session, plan: Plan, rows: list[ValueRow], *, actor: User | str | None,
                 filename: str, file_format: str) -> ImportSummary:
     """Store every row of a checked file (not committed): all of them, or none.
 
@@ -130,7 +130,7 @@ def import_rows(session: Session, ambito: Ambito, rows: list[ValueRow], *, actor
         stored (and not corrected by the file); nothing is written then.
     """
     indicator_ids = sorted({row.indicator_id for row in rows})
-    existing = _existing(session, ambito, indicator_ids)
+    existing = _existing(session, plan, indicator_ids)
     keys = {row.key for row in rows}
     errors = []
     first_rows: dict[str, ValueRow] = {}
@@ -143,18 +143,18 @@ def import_rows(session: Session, ambito: Ambito, rows: list[ValueRow], *, actor
             errors.append(RowError(row.line, "tipo", _kind_message(conflict)))
     if errors:
         raise ImportRejected(errors)
-    comuni = {c.code: c for c in ambito.comuni}
+    comuni = {c.code: c for c in plan.ambito.comuni}
     summary = ImportSummary()
     for row in rows:
-        outcome = _store(session, ambito, row, comuni.get(row.comune) if row.comune else None,
+        outcome = _store(session, plan, row, comuni.get(row.comune) if row.comune else None,
                          existing.get(row.key), actor=actor, via="import", filename=filename)
         summary.outcomes.append(outcome)
         setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
     event = audit.record(
         session, actor, "indicator.import", None, file=filename, format=file_format, rows=len(rows),
         created=summary.created, corrected=summary.corrected, unchanged=summary.unchanged,
-        created_ids=[o.value.id for o in summary.outcomes if o.status == "created"])
-    event.ambito_id = ambito.id
+        created_ids=[o.value.id for o in summary.outcomes if o.status == "created"], plan=plan.code)
+    event.ambito_id = plan.ambito_id
     return summary
 
 
@@ -178,12 +178,13 @@ def delete_value(session: Session, value: IndicatorValue, seen_revision: str, *,
 
 # --- internals ---------------------------------------------------------------------------------
 
-def _store(session: Session, ambito: Ambito, row: ValueRow, comune: Comune | None,
+def _store(session: Session, plan: Plan, row: ValueRow, comune: Comune | None,
            existing: IndicatorValue | None, *, actor, via: str, filename: str | None = None) -> Outcome:
     user_id = actor.id if isinstance(actor, User) else None
     origin = {"via": via, "file": filename, "line": row.line if filename else None}
     if existing is None:
-        value = IndicatorValue(ambito_id=ambito.id, indicator_id=row.indicator_id, semester=row.semester,
+        value = IndicatorValue(ambito_id=plan.ambito_id, plan_id=plan.id, indicator_id=row.indicator_id,
+                               semester=row.semester,
                                comune_id=comune.id if comune else None, created_by_id=user_id,
                                updated_by_id=user_id)
         _assign(value, row)
@@ -192,7 +193,7 @@ def _store(session: Session, ambito: Ambito, row: ValueRow, comune: Comune | Non
         if via != "import":
             event = audit.record(session, actor, "indicator.record", value, indicator=row.indicator_id,
                                  semester=row.semester, comune=row.comune, **_state(value), **origin)
-            event.ambito_id = ambito.id
+            event.ambito_id = plan.ambito_id
         return Outcome(value, "created")
     if _same(existing, row):
         return Outcome(existing, "unchanged")
@@ -205,7 +206,7 @@ def _store(session: Session, ambito: Ambito, row: ValueRow, comune: Comune | Non
     event = audit.record(session, actor, "indicator.correct", existing, indicator=row.indicator_id,
                          semester=row.semester, comune=row.comune, old=previous,
                          new={**_state(existing), "revision": existing.revision}, **origin)
-    event.ambito_id = ambito.id
+    event.ambito_id = plan.ambito_id
     return Outcome(existing, "corrected", previous)
 
 
@@ -227,8 +228,8 @@ def _same(value: IndicatorValue, row: ValueRow) -> bool:
             and value.source == row.source and value.note == row.note)
 
 
-def _check_indicator(session: Session, indicator_id: str) -> Indicator:
-    indicator = session.get(Indicator, indicator_id)
+def _check_indicator(session: Session, plan: Plan, indicator_id: str) -> Indicator:
+    indicator = session.get(Indicator, (plan.id, indicator_id))
     if indicator is None:
         raise IndicatorValueError(_("Indicatore «%(id)s» sconosciuto.", id=indicator_id), "indicator")
     if indicator.via_questionnaire:
@@ -247,20 +248,20 @@ def _comune_of(session: Session, ambito: Ambito, code: str | None) -> Comune | N
     return comune
 
 
-def _existing(session: Session, ambito: Ambito, indicator_ids: list[str]) -> dict[tuple, IndicatorValue]:
-    """The stored values of *indicator_ids* in the Ambito, by (indicator, semester, comune code)."""
+def _existing(session: Session, plan: Plan, indicator_ids: list[str]) -> dict[tuple, IndicatorValue]:
+    """The stored values of *indicator_ids* in the plan, by (indicator, semester, comune code)."""
     found = {}
     query = (select(IndicatorValue, Comune.code).outerjoin(Comune, IndicatorValue.comune_id == Comune.id)
-             .where(IndicatorValue.ambito_id == ambito.id, IndicatorValue.indicator_id.in_(indicator_ids)))
+             .where(IndicatorValue.plan_id == plan.id, IndicatorValue.indicator_id.in_(indicator_ids)))
     for value, comune_code in session.execute(query):
         found[(value.indicator_id, value.semester, comune_code)] = value
     return found
 
 
-def _kind_conflict(session: Session, ambito: Ambito, indicator_id: str, kind: str,
+def _kind_conflict(session: Session, plan: Plan, indicator_id: str, kind: str,
                    skip: set[tuple]) -> IndicatorValue | None:
     """A stored value of the indicator with another kind, other than those about to be replaced."""
-    by_key = _existing(session, ambito, [indicator_id])
+    by_key = _existing(session, plan, [indicator_id])
     others = sorted((v for key, v in by_key.items() if key not in skip and v.value_kind != kind),
                     key=lambda v: v.semester)
     return others[0] if others else None

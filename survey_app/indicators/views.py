@@ -66,8 +66,16 @@ from survey_app.indicators.queries import (
 )
 from survey_app.indicators.template_file import instructions, template_csv, template_xlsx
 from survey_app.localtime import to_local
-from survey_app.models import Ambito, Comune, Indicator, IndicatorValue, Objective, utcnow
+from survey_app.models import Ambito, Comune, Indicator, IndicatorValue, Objective, Plan, utcnow
+from survey_app.plans.context import (
+    current_plan,
+    plan_choices,
+    plan_link_args,
+    plan_of_objective_link,
+    with_plan,
+)
 from survey_app.models.indicators import MAX_NOTE_LENGTH, MAX_SOURCE_LENGTH
+from survey_app.plans.queries import designated_rounds
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicatori")
 
@@ -102,6 +110,17 @@ def _today():
 
 
 
+def _context() -> tuple[Ambito, Plan]:
+    """The Ambito and plan the page works on."""
+    ambito = _ambito()
+    return ambito, current_plan(ambito)
+
+
+def _args(ambito: Ambito, plan: Plan) -> dict:
+    """Query arguments keeping the choice of Ambito and plan in links."""
+    return {**_ambito_args(ambito), **plan_link_args(plan)}
+
+
 def _ambiti_to_choose() -> list[Ambito]:
     if not sees_every_ambito(current_user):
         return []
@@ -113,10 +132,11 @@ def _ambiti_to_choose() -> list[Ambito]:
 @permission_required("indicators.view")
 def index():
     """The objectives with how many of their indicators have semestral values."""
-    ambito = _ambito()
+    ambito, plan = _context()
     return render_template("indicators/index.html", ambito=ambito, ambiti=_ambiti_to_choose(),
-                           ambito_args=_ambito_args(ambito),
-                           objectives=objectives_overview(get_session(), ambito.id))
+                           plan=plan, plans=plan_choices(ambito),
+                           ambito_args=_args(ambito, plan),
+                           objectives=objectives_overview(get_session(), plan.id))
 
 
 @bp.get("/obiettivo")
@@ -124,26 +144,29 @@ def index():
 def objective():
     """An objective's indicators with their values by semester, latest value and trend."""
     objective_id = request.args.get("id", "")
-    ambito = _ambito()
+    ambito, plan = _context()
     if not objective_id:
-        return redirect(url_for("indicators.index", **_ambito_args(ambito)), code=303)
+        return redirect(url_for("indicators.index", **_args(ambito, plan)), code=303)
     db = get_session()
-    objective = db.get(Objective, objective_id)
+    if meant := plan_of_objective_link(ambito, objective_id):
+        return redirect(with_plan(meant), code=302)  # a link made before plans existed
+    objective = db.get(Objective, (plan.id, objective_id))
     if objective is None:
         abort(404)
-    series = indicator_series(db, ambito.id, objective.id)
-    questionnaire = db.scalars(select(Indicator).where(Indicator.objective_id == objective.id,
+    series = indicator_series(db, plan.id, objective.id)
+    questionnaire = db.scalars(select(Indicator).where(Indicator.plan_id == plan.id, Indicator.objective_id == objective.id,
                                                        Indicator.via_questionnaire.is_(True))
                                .order_by(Indicator.position)).all()
     return render_template("indicators/objective.html", objective=objective, ambito=ambito, series=series,
-                           questionnaire_indicators=questionnaire, ambito_args=_ambito_args(ambito))
+                           questionnaire_indicators=questionnaire, ambito_args=_args(ambito, plan),
+                           plan=plan, rounds_by_indicator=designated_rounds(db, plan) if questionnaire else {})
 
 
-def _record_form(ambito: Ambito) -> RecordForm:
+def _record_form(ambito: Ambito, plan: Plan) -> RecordForm:
     db = get_session()
     form = RecordForm()
     groups: dict[str, list] = {}
-    for indicator in recordable_indicators(db):
+    for indicator in recordable_indicators(db, plan.id):
         title = indicator.objective.title
         label = f"{indicator.id} – {_shorten(indicator.text)}"
         groups.setdefault(display.sentence(title), []).append((indicator.id, label))
@@ -168,12 +191,12 @@ def record():
     the form shows it, to correct it. Saving over a value the user has not seen asks first.
     """
     db = get_session()
-    ambito = _ambito()
-    form = _record_form(ambito)
+    ambito, plan = _context()
+    form = _record_form(ambito, plan)
     existing = None
     status = 400 if request.method == "POST" else 200
     if request.method == "GET":
-        existing = _prefill(form, ambito)
+        existing = _prefill(form, ambito, plan)
     elif form.validate_on_submit():
         try:
             row = ValueRow(indicator_id=form.indicator.data, semester=parse_semester(form.semester.data,
@@ -182,7 +205,7 @@ def record():
                            source=parse_optional_text(form.source.data, MAX_SOURCE_LENGTH, _("la fonte")),
                            note=parse_optional_text(form.note.data, MAX_NOTE_LENGTH, _("la nota")))
             replaces = form.replaces.data if value_id_of(form.replaces.data) is not None else None
-            outcome = record_value(db, ambito, row, actor=current_user, replaces=replaces)
+            outcome = record_value(db, plan, row, actor=current_user, replaces=replaces)
             db.commit()
         except ValueExists as exc:
             db.rollback()
@@ -205,16 +228,16 @@ def record():
             messages = {"created": _("Valore registrato."), "corrected": _("Valore corretto."),
                         "unchanged": _("Il valore era già registrato così: nulla è cambiato.")}
             flash(messages[outcome.status], "success")
-            objective_id = db.get(Indicator, outcome.value.indicator_id).objective_id
-            return redirect(url_for("indicators.objective", id=objective_id, **_ambito_args(ambito))
+            objective_id = db.get(Indicator, (plan.id, outcome.value.indicator_id)).objective_id
+            return redirect(url_for("indicators.objective", id=objective_id, **_args(ambito, plan))
                             + f"#{outcome.value.indicator_id}", code=303)
     else:
-        existing = _existing_for(form, ambito)
+        existing = _existing_for(form, ambito, plan)
     history = value_history(db, existing.id) if existing is not None else []
     return render_template("indicators/record.html", form=form, ambito=ambito, existing=existing,
                            existing_point=point_of(existing) if existing else None, history=history,
                            existing_token=revision_token(existing) if existing else None,
-                           sources=SUGGESTED_SOURCES, ambito_args=_ambito_args(ambito)), status
+                           sources=SUGGESTED_SOURCES, ambito_args=_args(ambito, plan)), status
 
 
 @bp.post("/elimina")
@@ -226,16 +249,16 @@ def delete():
     not deleted unseen. Whatever happens, the user goes back to a page that says it.
     """
     db = get_session()
-    ambito = _ambito()
+    ambito, plan = _context()
     value_id = value_id_of(request.form.get("valore", ""))
     if value_id is None:
         abort(400)  # not a form this app rendered
     value = db.get(IndicatorValue, value_id)
-    if value is None or value.ambito_id != ambito.id:
+    if value is None or value.plan_id != plan.id:
         abort(404)
     comune = db.get(Comune, value.comune_id) if value.comune_id else None
     back = url_for("indicators.record", indicatore=value.indicator_id, semestre=value.semester,
-                   comune=comune.code if comune else "", **_ambito_args(ambito))
+                   comune=comune.code if comune else "", **_args(ambito, plan))
     if request.form.get("conferma") != "1":
         flash(_("Il valore non è stato eliminato: per eliminarlo spunta la conferma."), "error")
         return redirect(back, code=303)
@@ -250,24 +273,24 @@ def delete():
     flash(_("Valore eliminato: %(indicator)s, %(semester)s, %(scope)s. Resta nel registro attività.",
             indicator=value.indicator_id, semester=value.semester,
             scope=comune.name if comune else _("Tutto l'Ambito")), "success")
-    objective_id = db.get(Indicator, value.indicator_id).objective_id
-    return redirect(url_for("indicators.objective", id=objective_id, **_ambito_args(ambito))
+    objective_id = db.get(Indicator, (plan.id, value.indicator_id)).objective_id
+    return redirect(url_for("indicators.objective", id=objective_id, **_args(ambito, plan))
                     + f"#{value.indicator_id}", code=303)
 
 
-def _prefill(form: RecordForm, ambito: Ambito):
+def _prefill(form: RecordForm, ambito: Ambito, plan: Plan):
     """Fill the form from ``?indicatore=&semestre=&comune=``, with the stored value if there is one."""
     db = get_session()
-    indicator = db.get(Indicator, request.args.get("indicatore", ""))
+    indicator = db.get(Indicator, (plan.id, request.args.get("indicatore", "")))
     if indicator is not None and not indicator.via_questionnaire:
         form.indicator.data = indicator.id
-        form.kind.data = kinds_in_use(db, ambito.id).get(indicator.id) or suggest_kind(indicator.text) or "number"
+        form.kind.data = kinds_in_use(db, plan.id).get(indicator.id) or suggest_kind(indicator.text) or "number"
     semester = request.args.get("semestre", "")
     valid_semesters = [choice[0] for choice in form.semester.choices]
     form.semester.data = semester if semester in valid_semesters else previous_semester(semester_of(_today()))
     comune = request.args.get("comune", "")
     form.comune.data = comune if comune in {c.code for c in ambito.comuni} else ""
-    existing = _existing_for(form, ambito)
+    existing = _existing_for(form, ambito, plan)
     if existing is not None:
         form.kind.data = existing.value_kind
         form.value.data = display.editable_value(point_of(existing))
@@ -276,7 +299,7 @@ def _prefill(form: RecordForm, ambito: Ambito):
     return existing
 
 
-def _existing_for(form: RecordForm, ambito: Ambito):
+def _existing_for(form: RecordForm, ambito: Ambito, plan: Plan):
     db = get_session()
     if not form.indicator.data or not form.semester.data:
         return None
@@ -286,7 +309,7 @@ def _existing_for(form: RecordForm, ambito: Ambito):
         if comune is None:
             return None
         comune_id = comune.id
-    return find_value(db, ambito.id, form.indicator.data, form.semester.data, comune_id)
+    return find_value(db, plan.id, form.indicator.data, form.semester.data, comune_id)
 
 
 @bp.route("/importa", methods=["GET", "POST"])
@@ -294,7 +317,7 @@ def _existing_for(form: RecordForm, ambito: Ambito):
 def import_file():
     """Import values from a CSV or XLSX file: every row is checked, then all are stored or none."""
     db = get_session()
-    ambito = _ambito()
+    ambito, plan = _context()
     form = ImportForm()
     errors, status = [], 200
     if request.method == "POST":
@@ -302,11 +325,11 @@ def import_file():
         if form.validate_on_submit():
             upload = form.file.data
             filename = (upload.filename or "").rsplit("/", 1)[-1][:200]
-            parsed = parse_file(filename, upload.read(), import_catalog(db, ambito, _today()))
+            parsed = parse_file(filename, upload.read(), import_catalog(db, plan, _today()))
             errors = parsed.errors
             if parsed.ok:
                 try:
-                    summary = import_rows(db, ambito, parsed.rows, actor=current_user, filename=filename,
+                    summary = import_rows(db, plan, parsed.rows, actor=current_user, filename=filename,
                                           file_format=parsed.format)
                     db.commit()
                 except ImportRejected as exc:
@@ -321,13 +344,13 @@ def import_file():
                     flash(_("File importato: %(created)d valori nuovi, %(corrected)d corretti, %(unchanged)d già "
                             "presenti e uguali.", created=summary.created, corrected=summary.corrected,
                             unchanged=summary.unchanged), "success")
-                    return redirect(url_for("indicators.import_file", **_ambito_args(ambito)), code=303)
+                    return redirect(url_for("indicators.import_file", **_args(ambito, plan)), code=303)
             if errors:
                 status = 422
     return render_template("indicators/import.html", form=form, ambito=ambito, errors=errors[:MAX_ERRORS_SHOWN],
                            error_count=len(errors), kind_codes=list(FILE_KIND_CODES),
                            max_size_mb=IMPORT_MAX_BYTES // (1024 * 1024), max_rows=MAX_ROWS,
-                           ambito_args=_ambito_args(ambito)), status
+                           ambito_args=_args(ambito, plan)), status
 
 
 def _template_notes(ambito: Ambito) -> list[str]:
@@ -338,8 +361,8 @@ def _template_notes(ambito: Ambito) -> list[str]:
 @permission_required("indicators.record")
 def template_download_csv():
     """The import template as CSV (``;``, UTF-8 with BOM, for Italian Excel)."""
-    ambito = _ambito()
-    body = template_csv(template_rows(get_session(), ambito.id))
+    ambito, plan = _context()
+    body = template_csv(template_rows(get_session(), plan.id))
     return _download(body, "text/csv", f"modello-indicatori-{ambito.code}.csv")
 
 
@@ -347,8 +370,8 @@ def template_download_csv():
 @permission_required("indicators.record")
 def template_download_xlsx():
     """The import template as an Excel workbook, with a sheet of instructions."""
-    ambito = _ambito()
-    body = template_xlsx(template_rows(get_session(), ambito.id), _template_notes(ambito))
+    ambito, plan = _context()
+    body = template_xlsx(template_rows(get_session(), plan.id), _template_notes(ambito))
     return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"modello-indicatori-{ambito.code}.xlsx")
 

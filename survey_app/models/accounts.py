@@ -60,3 +60,23 @@ class UserSession(Base):
 
     def __repr__(self) -> str:
         return f"<UserSession user={self.user_id}>"
+
+
+class UserAmbitoGrant(Base):
+    """An Ambito an evaluator may see besides their own (the macro level across Ambiti).
+
+    Only evaluators' grants count (:func:`survey_app.accounts.permissions.ambito_scope`); a
+    grant never gives rights to change anything, only to read results side by side.
+    """
+
+    __tablename__ = "user_ambito_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ambito_id: Mapped[int] = mapped_column(ForeignKey("ambiti.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ambito: Mapped[Ambito] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserAmbitoGrant user={self.user_id} ambito={self.ambito_id}>"

@@ -1,6 +1,7 @@
 """Model of the semestral values of the plan's indicators that are not measured by questionnaire.
 
-One row is the value of one indicator, for one semester (``2022-H1``), in one Ambito, either
+One row is the value of one indicator of a plan, for one semester (``2022-H1``), in the plan's
+Ambito, either
 for the whole Ambito (``comune_id`` empty) or for one of its comuni. A correction changes the
 row in place and increments ``revision``; the old and new values are in the audit log
 (``indicator.correct``), which is the value's history.
@@ -14,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -53,16 +55,19 @@ class IndicatorValue(Base):
             name="value_number_range",
         ),
         CheckConstraint("semester LIKE '____-H1' OR semester LIKE '____-H2'", name="semester"),
+        ForeignKeyConstraint(["plan_id", "indicator_id"], ["indicators.plan_id", "indicators.id"],
+                             name="fk_indicator_values_indicator"),
         # one value per indicator, semester and comune...
-        UniqueConstraint("ambito_id", "indicator_id", "semester", "comune_id", name="uq_indicator_values_comune"),
+        UniqueConstraint("plan_id", "indicator_id", "semester", "comune_id", name="uq_indicator_values_plan_comune"),
         # ...and one for the whole Ambito (NULLs are distinct in a unique constraint)
-        Index("uq_indicator_values_ambito_total", "ambito_id", "indicator_id", "semester", unique=True,
+        Index("uq_indicator_values_plan_total", "plan_id", "indicator_id", "semester", unique=True,
               sqlite_where=text("comune_id IS NULL"), postgresql_where=text("comune_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ambito_id: Mapped[int] = mapped_column(ForeignKey("ambiti.id"), index=True)
-    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(index=True)
+    indicator_id: Mapped[str] = mapped_column(String(140), index=True)
     #: ``YYYY-H1`` (January-June) or ``YYYY-H2`` (July-December)
     semester: Mapped[str] = mapped_column(String(7))
     #: the comune the value counts, or ``None`` for the whole Ambito

@@ -1,23 +1,15 @@
-"""Model of questionnaire versions, frozen once loaded."""
+"""Model of questionnaire versions, frozen once loaded, and shared by every plan that uses them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-from survey_app.models.base import Base, utcnow
-from survey_app.models.plan import Indicator, Objective
 from survey_app.caching import BoundedCache
+from survey_app.models.base import Base, utcnow
 from survey_app.questionnaires.definition import Questionnaire
-
-questionnaire_indicators = Table(
-    "questionnaire_indicators",
-    Base.metadata,
-    Column("questionnaire_version_id", ForeignKey("questionnaire_versions.id"), primary_key=True),
-    Column("indicator_id", ForeignKey("indicators.id"), primary_key=True),
-)
 
 
 #: parsed questionnaires by (version id, content hash); every respondent page reads one
@@ -40,14 +32,13 @@ class QuestionnaireVersion(Base):
     version: Mapped[int]
     #: SHA-256 of the canonical JSON; a changed file with an unchanged version is refused
     content_hash: Mapped[str] = mapped_column(String(64))
-    objective_id: Mapped[str] = mapped_column(ForeignKey("objectives.id"), index=True)
+    #: the file's ``objective``: the objective of the plan it was written for (its "home"); in
+    #: every plan, what it measures is given by :class:`~survey_app.models.QuestionnaireLink`
+    objective_id: Mapped[str] = mapped_column(String(100), index=True)
     #: the validated definition, as decoded from the file; read through :attr:`questionnaire`,
     #: which parses it once per process, so it is not loaded with every round
     definition: Mapped[dict] = mapped_column(JSON, deferred=True)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    objective: Mapped[Objective] = relationship()
-    indicators: Mapped[list[Indicator]] = relationship(secondary=questionnaire_indicators)
 
     @property
     def questionnaire(self) -> Questionnaire:

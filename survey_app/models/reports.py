@@ -84,6 +84,8 @@ class ReportJob(Base):
     kind: Mapped[str] = mapped_column(String(16))
     #: the Ambito reported on (no foreign key: a cache row must never block deleting data)
     ambito_id: Mapped[int | None] = mapped_column(index=True)
+    #: the plan reported on (no foreign key, as above)
+    plan_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     #: objectives done out of ``total``; ``stage`` says what runs now
     done: Mapped[int] = mapped_column(default=0)

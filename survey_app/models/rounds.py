@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, quoted_values, utcnow
 from survey_app.models.distribution import DistributionPoint, Panel
-from survey_app.models.plan import Ambito, Comune
+from survey_app.models.plan import Ambito, Comune, Plan
 from survey_app.models.questionnaires import QuestionnaireVersion
 
 ROUND_KINDS = ("ex-ante", "in-itinere", "ex-post", "follow-up")
@@ -29,6 +29,11 @@ class Round(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ambito_id: Mapped[int] = mapped_column(ForeignKey("ambiti.id"), index=True)
+    #: the plan whose evaluation the round serves; the round opens within the plan's period
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    #: a round after the end of a closed plan, asked for explicitly: shown, but never one of the
+    #: rounds the plan's verdicts use unless an evaluator designates it
+    is_follow_up: Mapped[bool] = mapped_column(default=False)
     questionnaire_version_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_versions.id"), index=True
     )
@@ -58,6 +63,7 @@ class Round(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     ambito: Mapped[Ambito] = relationship()
+    plan: Mapped[Plan] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     comune: Mapped[Comune | None] = relationship()
     panel: Mapped[Panel | None] = relationship()

@@ -3,6 +3,11 @@
 Pure module: no Flask, no database. Process and output indicators have no id in the
 catalog file, so they get ``<objective>.process-<n>`` and ``<objective>.output-<n>``,
 numbered like the catalog's own ``<objective>.outcome-<n>`` ids (from 1, document order).
+
+The same entries are the ``objectives`` of a plan file (:mod:`survey_app.plans.fileformat`),
+which may also write a process or output indicator as an object ``{"text", "id"?, "target"?,
+"predecessor"?}`` and give any indicator a ``target``, the ``questionnaires`` measuring it and
+its ``predecessor`` in the Ambito's previous plan.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ class IndicatorSpec:
     respondents: str | None = None
     timing: tuple[str, ...] = ()
     questionnaire_basis: str | None = None
+    #: the value the plan aims at, as the plan writes it
+    target: str | None = None
+    #: ``(questionnaire id, measure key or None)``: ``None`` lets the plan file's reader choose
+    questionnaires: tuple[tuple[str, str | None], ...] = ()
+    #: ``(plan code, indicator id)`` of the same indicator in the previous plan of the Ambito
+    predecessor: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,12 +68,28 @@ class PlanCatalog:
         return [i.id for i in self.indicators.values() if i.via_questionnaire]
 
 
+def _links_of(raw: dict) -> tuple[tuple[str, str | None], ...]:
+    return tuple(
+        (link, None) if isinstance(link, str) else (link["questionnaire"], link.get("measure"))
+        for link in raw.get("questionnaires") or ()
+    )
+
+
+def _predecessor_of(raw: dict) -> tuple[str, str] | None:
+    predecessor = raw.get("predecessor")
+    return (predecessor["plan"], predecessor["indicator"]) if predecessor else None
+
+
 def _indicators_of(entry: dict) -> list[IndicatorSpec]:
     objective_id = entry["id"]
     found = []
     for kind in ("process", "output"):
-        for n, text in enumerate(entry.get(f"{kind}_indicators") or [], start=1):
-            found.append(IndicatorSpec(f"{objective_id}.{kind}-{n}", objective_id, kind, n, text))
+        for n, raw in enumerate(entry.get(f"{kind}_indicators") or [], start=1):
+            raw = {"text": raw} if isinstance(raw, str) else raw
+            found.append(IndicatorSpec(
+                raw.get("id") or f"{objective_id}.{kind}-{n}", objective_id, kind, n, raw["text"],
+                target=raw.get("target"), predecessor=_predecessor_of(raw),
+            ))
     for n, raw in enumerate(entry.get("outcome_indicators") or [], start=1):
         found.append(
             IndicatorSpec(
@@ -75,6 +102,9 @@ def _indicators_of(entry: dict) -> list[IndicatorSpec]:
                 respondents=raw.get("respondents"),
                 timing=tuple(raw.get("timing") or ()),
                 questionnaire_basis=raw.get("questionnaire_basis"),
+                target=raw.get("target"),
+                questionnaires=_links_of(raw),
+                predecessor=_predecessor_of(raw),
             )
         )
     return found

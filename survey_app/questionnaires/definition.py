@@ -24,7 +24,7 @@ from survey_app.plan.catalog import PlanCatalog
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "questionnaires"
 SCHEMA_PATH = DEFAULT_DIRECTORY / "schema.json"
 #: files in the questionnaire directory that are not questionnaires
-NON_QUESTIONNAIRE_FILES = {"schema.json", "objectives.json", "ambiti.json"}
+NON_QUESTIONNAIRE_FILES = {"schema.json", "objectives.json", "ambiti.json", "plan.json"}
 RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"}
 DEFAULT_LANGUAGE = "it"
 
@@ -50,14 +50,19 @@ class QuestionnaireError(ValueError):
 
 
 @cache
-def _validator():
+def schema_validator(path: Path = SCHEMA_PATH):
+    """Return a validator of the JSON Schema at *path* (questionnaires by default), built once."""
     # imported on first validation: the web app never validates files, so it never pays for it
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(path.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def _validator():
+    return schema_validator(SCHEMA_PATH)
 
 
 def content_hash(definition: dict) -> str:

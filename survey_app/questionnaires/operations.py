@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_app.models import Indicator, QuestionnaireVersion
+from survey_app.models import QuestionnaireVersion
 from survey_app.questionnaires.definition import Problem, QuestionnaireError, content_hash
 
 
@@ -22,7 +22,8 @@ class LoadReport:
 def load_definitions(session: Session, definitions: list[dict]) -> LoadReport:
     """Store each validated definition as a :class:`QuestionnaireVersion` unless already there.
 
-    The plan catalog must be loaded first (objectives and indicators are foreign keys).
+    What a questionnaire measures in each plan is a :class:`~survey_app.models.QuestionnaireLink`,
+    written by whoever loads the plan (:func:`load_directory` for the shipped one).
 
     :raise QuestionnaireError: if a file changed while keeping a version number that is
         already stored: rounds opened on that version must keep meaning what they meant.
@@ -47,14 +48,12 @@ def load_definitions(session: Session, definitions: list[dict]) -> LoadReport:
                     "increase the version number to publish the change",
                 ))
             continue
-        indicators = list(session.scalars(select(Indicator).where(Indicator.id.in_(definition["indicators"]))))
         session.add(QuestionnaireVersion(
             questionnaire_id=definition["id"],
             version=definition["version"],
             content_hash=digest,
             objective_id=definition["objective"],
             definition=definition,
-            indicators=indicators,
         ))
         report.added.append(label)
     if problems:
@@ -75,14 +74,14 @@ def latest_version(session: Session, questionnaire_id: str) -> QuestionnaireVers
 
 
 def load_directory(session: Session, directory) -> LoadReport:
-    """Load the plan catalog, the Ambiti and every questionnaire of *directory*, then commit.
+    """Load the Ambiti, the shipped plan and every questionnaire of *directory*, then commit.
 
     :raise QuestionnaireError: with every problem of every file; nothing is stored then.
     """
     from pathlib import Path
 
     from survey_app.plan.catalog import load_catalog
-    from survey_app.plan.operations import sync_ambiti, sync_catalog
+    from survey_app.plan.operations import link_home_questionnaires, sync_ambiti, sync_shipped_plan
     from survey_app.questionnaires.definition import read_directory
 
     directory = Path(directory)
@@ -90,8 +89,9 @@ def load_directory(session: Session, directory) -> LoadReport:
     definitions, problems = read_directory(directory, catalog)
     if problems:
         raise QuestionnaireError(problems)
-    sync_catalog(session, catalog)
     sync_ambiti(session, directory / "ambiti.json")
+    plan = sync_shipped_plan(session, directory, catalog)
     report = load_definitions(session, definitions)
+    link_home_questionnaires(session, plan, definitions)
     session.commit()
     return report

@@ -21,4 +21,14 @@ in :mod:`.views` (``/rapporti/``).
 
 #: bump when the report's content or layout changes: stored reports of an older layout are stale
 REPORT_VERSION = 1
-FINAL_TITLE = "Rapporto di valutazione Piano di Zona 2021-2023"
+
+
+def final_title(plan_title: str) -> str:
+    """The title of a plan's final report: "Rapporto di valutazione Piano di Zona 2025-2027"."""
+    return f"Rapporto di valutazione {plan_title}"
+
+
+def ambito_label(ambito_name: str) -> str:
+    """ "Ambito Alto Sebino" for the name "Alto Sebino" (a name that already says "Ambito" is kept),
+    so a report's title line reads "Rapporto di valutazione Piano di Zona 2025-2027 – Ambito Alto Sebino"."""
+    return ambito_name if ambito_name.lower().startswith("ambito") else f"Ambito {ambito_name}"

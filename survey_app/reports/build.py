@@ -18,6 +18,7 @@ indicators, and none is invented.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,8 +28,11 @@ from sqlalchemy.orm import Session
 
 from survey_app.analysis.privacy import MIN_CELL
 from survey_app.indicators.queries import IndicatorSeries, Trend, plan_indicator_series
-from survey_app.models import Ambito, Indicator, Objective, QuestionnaireVersion, utcnow
+from survey_app.models import Indicator, Objective, Plan, Round, utcnow
 from survey_app.plan.catalog import INDICATOR_KINDS
+from survey_app.plans.designation import Designation
+from survey_app.plans.queries import IndicatorRounds, designated_rounds, indicator_designations, links_of
+from survey_app.questionnaires.operations import latest_version
 from survey_app.questionnaires.definition import Questionnaire
 from survey_app.reports import comments as comment_queries
 from survey_app.reports.formatting import ROLE_LEVELS, ROUND_KIND_LABELS, local_date
@@ -87,6 +91,10 @@ class RoundData:
     #: reviewed comments the report may show (see :mod:`survey_app.reports.comments`)
     comments: list[str] = field(default_factory=list)
     unreviewed_comments: int = 0
+    #: no more answers accepted (only closed rounds give a plan's verdicts by default)
+    closed: bool = False
+    follow_up: bool = False
+    plan_title: str = ""
 
     @property
     def whole_scope(self) -> bool:
@@ -124,7 +132,10 @@ class QuestionnaireData:
     #: ``micro``, ``meso``, ``macro`` (from who answers, see :data:`ROLE_LEVELS`)
     levels: list[str]
     questionnaire: Questionnaire
+    #: the plan's indicators it measures
     indicator_ids: list[str]
+    #: plan indicator id → the key of the questionnaire's ``measures`` that gives its value
+    measures: dict[str, str] = field(default_factory=dict)
     rounds: list[RoundData] = field(default_factory=list)
     comparisons: list[ComparisonData] = field(default_factory=list)
 
@@ -147,6 +158,10 @@ class IndicatorData:
     source: str | None = None
     #: semestral indicators: the values by semester
     series: IndicatorSeries | None = None
+    #: questionnaire indicators: the rounds the verdict used
+    designation: Designation | None = None
+    #: the same rounds named (title, dates, n) for the report's "Prima: ...; Dopo: ..."
+    rounds: IndicatorRounds | None = None
 
     @property
     def trend(self) -> Trend | None:
@@ -197,6 +212,12 @@ class FinalData:
     ambito_name: str
     objectives: list[ObjectiveData]
     generated_at: datetime
+    plan_title: str = ""
+    plan_period: str = ""
+    plan_status: str = ""
+    plan_is_example: bool = False
+    #: the section "Confronto tra Ambiti" (:mod:`survey_app.reports.ambiti`), when asked
+    ambito_tables: list = field(default_factory=list)
 
     @property
     def rounds(self) -> list[tuple[QuestionnaireData, RoundData]]:
@@ -207,59 +228,67 @@ class FinalData:
 
 
 def objective_data(
-    session: Session, ambito: Ambito, objective_id: str, payloads: PayloadSource
+    session: Session, plan: Plan, objective_id: str, payloads: PayloadSource
 ) -> ObjectiveData:
-    """Return the report data of one objective for *ambito*.
+    """Return the report data of one objective of *plan*.
 
-    :raise LookupError: for an unknown objective.
+    :raise LookupError: for an objective the plan does not have.
     """
-    objective = session.get(Objective, objective_id)
+    objective = session.get(Objective, (plan.id, objective_id))
     if objective is None:
         raise LookupError(f"unknown objective {objective_id!r}")
-    series = plan_indicator_series(session, ambito.id, [objective_id])
-    return _objective(session, ambito, objective, series.get(objective_id, []), payloads)
+    series = plan_indicator_series(session, plan.id, [objective_id])
+    designations = indicator_designations(session, plan)
+    return _objective(session, plan, objective, series.get(objective_id, []), payloads, designations)
 
 
 def final_data(
     session: Session,
-    ambito: Ambito,
+    plan: Plan,
     payloads: PayloadSource,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> FinalData:
-    """Return the data of every objective of the plan, calling ``progress(done, total)``."""
-    objectives = objectives_in_order(session)
-    series = plan_indicator_series(session, ambito.id)
+    """Return the data of every objective of *plan*, calling ``progress(done, total)``."""
+    objectives = objectives_in_order(session, plan.id)
+    series = plan_indicator_series(session, plan.id)
+    designations = indicator_designations(session, plan)
     found = []
     for done, objective in enumerate(objectives):
         if progress:
             progress(done, len(objectives))
-        found.append(_objective(session, ambito, objective, series.get(objective.id, []), payloads))
+        found.append(_objective(session, plan, objective, series.get(objective.id, []), payloads,
+                                designations))
     if progress:
         progress(len(objectives), len(objectives))
-    return FinalData(ambito.name, found, utcnow())
+    return FinalData(plan.ambito.name, found, utcnow(), plan_title=plan.title, plan_period=plan.period,
+                     plan_status=plan.status, plan_is_example=plan.is_example)
 
 
-def objectives_in_order(session: Session) -> list[Objective]:
-    return sorted(session.scalars(select(Objective)), key=plan_order)
+def objectives_in_order(session: Session, plan_id: int) -> list[Objective]:
+    return sorted(session.scalars(select(Objective).where(Objective.plan_id == plan_id)), key=plan_order)
 
 
 def _objective(
     session: Session,
-    ambito: Ambito,
+    plan: Plan,
     objective: Objective,
     series: list[IndicatorSeries],
     payloads: PayloadSource,
+    designations: dict[str, Designation],
 ) -> ObjectiveData:
-    questionnaires = _questionnaires(session, ambito, objective.id, payloads)
+    query = select(Indicator).where(Indicator.plan_id == plan.id, Indicator.objective_id == objective.id)
+    plan_indicators = sorted(session.scalars(query), key=lambda i: (INDICATOR_KINDS.index(i.kind), i.position))
+    questionnaires = _questionnaires(session, plan, objective.id, payloads, designations)
+    named = designated_rounds(session, plan, designations={
+        i.id: designations[i.id] for i in plan_indicators if i.via_questionnaire and i.id in designations})
     by_id = {s.indicator_id: s for s in series}
     indicators = []
-    query = select(Indicator).where(Indicator.objective_id == objective.id)
-    for indicator in sorted(
-        session.scalars(query), key=lambda i: (INDICATOR_KINDS.index(i.kind), i.position)
-    ):
+    for indicator in plan_indicators:
         if indicator.via_questionnaire:
-            status, reason, estimate, source = questionnaire_status(indicator.id, questionnaires)
+            designation = designations.get(indicator.id)
+            status, reason, estimate, source = questionnaire_status(
+                indicator.id, questionnaires, designation, improvement=is_improvement(indicator.text))
             indicators.append(
                 IndicatorData(
                     indicator.id,
@@ -271,6 +300,8 @@ def _objective(
                     reason,
                     estimate,
                     source,
+                    designation=designation,
+                    rounds=named.get(indicator.id),
                 )
             )
         else:
@@ -303,24 +334,23 @@ def _objective(
 
 
 def _questionnaires(
-    session: Session, ambito: Ambito, objective_id: str, payloads: PayloadSource
+    session: Session, plan: Plan, objective_id: str, payloads: PayloadSource,
+    designations: dict[str, Designation],
 ) -> list[QuestionnaireData]:
-    versions = session.scalars(
-        select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.objective_id == objective_id)
-        .order_by(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version)
-    )
-    latest: dict[str, QuestionnaireVersion] = {}
-    for version in versions:
-        latest[version.questionnaire_id] = version
+    links = [link for link in links_of(session, plan.id)
+             if link.indicator.objective_id == objective_id]
     found = []
-    for questionnaire_id, version in latest.items():
+    for questionnaire_id in sorted({link.questionnaire_id for link in links}):
+        version = latest_version(session, questionnaire_id)
+        if version is None:
+            continue
         questionnaire = version.questionnaire
         role = questionnaire.context_question("role") or {}
         roles = list(role.get("options") or [])
         levels = [
             lv for lv in ("micro", "meso", "macro") if any(ROLE_LEVELS.get(r) == lv for r in roles)
         ]
+        mine = [link for link in links if link.questionnaire_id == questionnaire_id]
         data = QuestionnaireData(
             id=questionnaire_id,
             title=version.title,
@@ -329,20 +359,32 @@ def _questionnaires(
             roles=roles,
             levels=levels,
             questionnaire=questionnaire,
-            indicator_ids=list(questionnaire.indicator_ids),
+            indicator_ids=[link.indicator_id for link in mine],
+            measures={link.indicator_id: link.measure for link in mine},
         )
-        data.rounds = _rounds(session, ambito, questionnaire_id, payloads)
+        rounds = rounds_in_scope(session, plan.ambito_id, questionnaire_id, plan_id=plan.id)
+        data.rounds = _rounds_data(session, rounds, payloads)
+        pairs = []
+        for link in mine:
+            designation = designations.get(link.indicator_id)
+            if designation and designation.before and designation.after:
+                pairs.append(designation.round_ids)
+        by_id = {r.id: r for r in data.rounds}
+        extra = [rid for pair in pairs for rid in pair if rid not in by_id]
+        if extra:
+            outside = [session.get(Round, rid) for rid in sorted(set(extra))]
+            for round_data in _rounds_data(session, [r for r in outside if r is not None], payloads):
+                by_id[round_data.id] = round_data
         data.comparisons = [
-            _comparison(before, after, payloads) for before, after in comparison_pairs(data.rounds)
+            _comparison(by_id[before], by_id[after], payloads)
+            for before, after in dict.fromkeys(pairs)
+            if before in by_id and after in by_id and by_id[before].responses and by_id[after].responses
         ]
         found.append(data)
     return found
 
 
-def _rounds(
-    session: Session, ambito: Ambito, questionnaire_id: str, payloads: PayloadSource
-) -> list[RoundData]:
-    rounds = rounds_in_scope(session, ambito.id, questionnaire_id)
+def _rounds_data(session: Session, rounds: list[Round], payloads: PayloadSource) -> list[RoundData]:
     if not rounds:
         return []
     ids = [r.id for r in rounds]
@@ -373,6 +415,9 @@ def _rounds(
             rate=(n / expected if expected and n >= MIN_CELL else None),
             comments=published.get(round_.id, []),
             unreviewed_comments=unreviewed.get(round_.id, 0),
+            closed=round_.availability() == "closed",
+            follow_up=round_.is_follow_up,
+            plan_title=round_.plan.title,
         )
         if n > 0:
             result = payloads(Job.round(round_.id))
@@ -383,18 +428,6 @@ def _rounds(
     return found
 
 
-def comparison_pairs(rounds: list[RoundData]) -> list[tuple[RoundData, RoundData]]:
-    """The rounds to compare: per scope (comune, service), the first and the last with results.
-
-    Rounds of one panel are paired person by person by the comparison itself.
-    """
-    scopes: dict[tuple, list[RoundData]] = {}
-    for round_ in rounds:
-        if round_.responses:  # published: 5 or more
-            scopes.setdefault((round_.comune, round_.service), []).append(round_)
-    return [(group[0], group[-1]) for group in scopes.values() if len(group) >= 2]
-
-
 def _comparison(before: RoundData, after: RoundData, payloads: PayloadSource) -> ComparisonData:
     result = payloads(Job.comparison(before.id, after.id))
     return ComparisonData(before, after, result.payload, result.state, result.error)
@@ -403,60 +436,137 @@ def _comparison(before: RoundData, after: RoundData, payloads: PayloadSource) ->
 # --- statuses ---------------------------------------------------------------------------------
 
 
+#: an indicator whose text speaks of improvement is judged by a before/after comparison
+IMPROVEMENT_WORDS = re.compile(r"\bmiglior", re.IGNORECASE)
+#: the significance level of the improvement rule (two-sided test of the comparison)
+IMPROVEMENT_ALPHA = 0.05
+
+
+def is_improvement(text: str) -> bool:
+    """Whether an indicator counts improvement ("N° di beneficiari che migliorano",
+    "miglioramento della percezione ..."): judged on before and after, not on one round."""
+    return bool(IMPROVEMENT_WORDS.search(text or ""))
+
+
+def _round_by_id(questionnaires: list[QuestionnaireData], round_id: int) -> RoundData | None:
+    for q in questionnaires:
+        for r in q.rounds:
+            if r.id == round_id:
+                return r
+        for c in q.comparisons:
+            for r in (c.before, c.after):
+                if r.id == round_id:
+                    return r
+    return None
+
+
 def questionnaire_status(
-    indicator_id: str, questionnaires: list[QuestionnaireData]
+    indicator_id: str,
+    questionnaires: list[QuestionnaireData],
+    designation: Designation | None = None,
+    *,
+    improvement: bool = False,
 ) -> tuple[str, str, dict | None, str | None]:
     """Return (status, reason, payload row, its source) of an indicator measured by questionnaire.
 
-    The value is the latest published one: a whole-Ambito round before one limited to a
-    comune or service; for ``improved_share`` the latest comparison of paired rounds.
+    The value is read from the designated *after* round (:mod:`survey_app.plans.designation`:
+    only closed rounds); an improvement indicator, or a measure of ``improved_share``, from the
+    comparison of the designated *before* and *after* (:func:`improvement_status`).
     """
     measuring = [q for q in questionnaires if indicator_id in q.indicator_ids]
     rounds = [r for q in measuring for r in q.rounds]
     if not any(r.any_responses for r in rounds):
         return "no_data", "nessuna risposta ai questionari che lo misurano", None, None
-    candidates = []
-    for q in measuring:
-        for r in q.rounds:
-            for row in (r.payload or {}).get("indicators") or []:
-                if (
-                    row["indicator"] == indicator_id
-                    and not row.get("suppressed")
-                    and row.get("value") is not None
-                ):
-                    candidates.append(((r.whole_scope, r.when, r.id), row, _round_source(r)))
-        for c in q.comparisons:
-            for row in (c.payload or {}).get("indicators") or []:
-                if (
-                    row["indicator"] == indicator_id
-                    and row.get("round") == "pairs"
-                    and not row.get("suppressed")
-                    and row.get("value") is not None
-                ):
-                    pairs = (
-                        f"persone abbinate tra {_round_source(c.before)} e {_round_source(c.after)}"
-                    )
-                    candidates.append(((c.after.whole_scope, c.after.when, c.after.id), row, pairs))
-    if not candidates:
+    if designation is None or designation.after is None:
+        return ("no_data", "nessuna rilevazione chiusa da cui leggere il valore (le rilevazioni "
+                "aperte non entrano nel giudizio)", None, None)
+    after = _round_by_id(measuring, designation.after.id)
+    if after is None:
+        return "no_data", "la rilevazione designata non misura questo indicatore", None, None
+    questionnaire = next(q for q in measuring if any(r.id == after.id for r in q.rounds)
+                         or any(c.after.id == after.id for c in q.comparisons))
+    measure = questionnaire.measures.get(indicator_id, indicator_id)
+    definition = next((m for m in questionnaire.questionnaire.measures if m["indicator"] == measure), {})
+    if definition.get("statistic") == "improved_share" or improvement:
+        return improvement_status(measure, definition, questionnaire, designation)
+    row = next((x for x in (after.payload or {}).get("indicators") or [] if x["indicator"] == measure), None)
+    if row is None or row.get("suppressed") or row.get("value") is None:
         return (
             "not_measurable",
-            "meno di 5 rispondenti (o di persone abbinate prima e dopo) per calcolarlo",
+            "meno di 5 rispondenti nella rilevazione designata per calcolarlo",
             None,
             None,
         )
-    _key, row, source = max(candidates, key=lambda c: c[0])
+    source = _round_source(after)
     if not row.get("target_operator"):
-        return (
-            "not_measurable",
-            "il questionario non fissa un valore obiettivo numerico",
-            row,
-            source,
-        )
+        return "not_measurable", "il questionario non fissa un valore obiettivo numerico", row, source
     if row.get("target_met") is None:
         return "not_measurable", "valore non calcolabile rispetto all'obiettivo", row, source
     if row["target_met"]:
-        return "met", "valore dell'ultima rilevazione pari o oltre l'obiettivo", row, source
-    return "not_met", "valore dell'ultima rilevazione sotto l'obiettivo", row, source
+        return "met", "valore della rilevazione designata pari o oltre l'obiettivo", row, source
+    return "not_met", "valore della rilevazione designata sotto l'obiettivo", row, source
+
+
+def improvement_status(
+    measure: str, definition: dict, questionnaire: QuestionnaireData, designation: Designation
+) -> tuple[str, str, dict | None, str | None]:
+    """The verdict of an improvement indicator from the designated comparison.
+
+    * a share of people who improve (``improved_share``) for which the questionnaire sets a
+      target: its value on the paired people against the target;
+    * otherwise (no target, as for the plan's "N° di beneficiari che migliorano"), the
+      comparison's test of the measure: *raggiunto* when the "after" is better
+      with p < :data:`IMPROVEMENT_ALPHA` -- on paired people (a panel), when more improved than
+      worsened; *non raggiunto* when it is not (no significant improvement, or a worsening).
+    """
+    if designation.before is None:
+        return ("not_measurable", "serve un confronto tra due rilevazioni chiuse, prima e dopo",
+                None, None)
+    comparison = next((c for c in questionnaire.comparisons
+                       if (c.before.id, c.after.id) == designation.round_ids), None)
+    if comparison is None or not comparison.payload or comparison.payload.get("status") != "ok":
+        return ("not_measurable", "confronto non calcolabile: meno di 5 rispondenti in una delle "
+                "due rilevazioni, o questionari non confrontabili", None, None)
+    source = f"confronto tra {_round_source(comparison.before)} e {_round_source(comparison.after)}"
+    if designation.origin == "predecessor":
+        source += " (valore ex ante dal Piano precedente)"
+    row = None
+    if definition.get("statistic") == "improved_share":
+        row = next((x for x in comparison.payload.get("indicators") or []
+                    if x["indicator"] == measure and x.get("round") == "pairs"), None)
+        if row is None or row.get("suppressed") or row.get("value") is None:
+            return "not_measurable", "meno di 5 persone abbinate prima e dopo", None, source
+    if row is not None and row.get("target_operator"):
+        # a share of people who improve with a target in the questionnaire: read against it
+        if row.get("target_met") is None:
+            return "not_measurable", "valore non calcolabile rispetto all'obiettivo", row, source
+        if row["target_met"]:
+            return "met", "quota di persone che migliorano pari o oltre l'obiettivo", row, source
+        return "not_met", "quota di persone che migliorano sotto l'obiettivo", row, source
+    tests = [t for t in comparison.payload.get("tests") or []
+             if t.get("level") == "indicator" and t.get("target_id") == measure and not t.get("suppressed")]
+    if not tests:
+        return "not_measurable", "meno di 5 rispondenti per confrontare prima e dopo", None, source
+    test = next((t for t in tests if t.get("design") == "paired"), tests[0])
+    p = test.get("p_value")
+    if test.get("design") == "paired" and test.get("n_improved") is not None:
+        better = (test["n_improved"] or 0) > (test["n_worsened"] or 0)
+        counts = (f"{test['n_improved']} migliorano, {test['n_same']} invariati, "
+                  f"{test['n_worsened']} peggiorano")
+    else:
+        before, after = test.get("score_before"), test.get("score_after")
+        better = before is not None and after is not None and after > before
+        counts = f"punteggio da {_score(before)} a {_score(after)}"
+    p_text = "p non calcolabile" if p is None else f"p = {p:.3f}".replace(".", ",")
+    if better and p is not None and p < IMPROVEMENT_ALPHA:
+        return "met", f"miglioramento significativo ({counts}; {p_text})", row, source
+    if better:
+        return "not_met", f"miglioramento non significativo ({counts}; {p_text})", row, source
+    return "not_met", f"nessun miglioramento ({counts}; {p_text})", row, source
+
+
+def _score(value) -> str:
+    return "–" if value is None else f"{value:.1f}".replace(".", ",")
 
 
 def _round_source(r: RoundData) -> str:

@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey_app import audit
-from survey_app.commands import ambito_option
+from survey_app.commands import ambito_option, plan_option
 from survey_app.db import get_session
 from survey_app.models import Objective
 from survey_app.reports import jobs
@@ -38,17 +38,21 @@ FORMATS = ("html", "pdf", "docx")
     help="File to write ('-' for standard output).",
 )
 @click.option("--ambito", "ambito_code", help="Ambito code; needed only when several exist.")
+@click.option("--plan", "plan_reference", help="Plan id or code; the plan in force by default.")
 @with_appcontext
 def report_command(
-    objective_id: str | None, fmt: str, output: Path, ambito_code: str | None
+    objective_id: str | None, fmt: str, output: Path, ambito_code: str | None,
+    plan_reference: str | None,
 ) -> None:
     """Write the evaluation report (final, or of one objective) as HTML, PDF or DOCX."""
     session = get_session()
     ambito = ambito_option(ambito_code)
-    if objective_id and session.get(Objective, objective_id) is None:
-        known = ", ".join(session.scalars(select(Objective.id).order_by(Objective.id)))
-        raise click.UsageError(f"unknown objective {objective_id!r}; known: {known}")
-    spec = jobs.ReportSpec(ambito.id, objective_id)
+    plan = plan_option(ambito, plan_reference)
+    if objective_id and session.get(Objective, (plan.id, objective_id)) is None:
+        known = ", ".join(session.scalars(select(Objective.id).where(Objective.plan_id == plan.id)
+                                          .order_by(Objective.id)))
+        raise click.UsageError(f"unknown objective {objective_id!r} in {plan.title}; known: {known}")
+    spec = jobs.ReportSpec.of(plan, objective_id)
     started = time.monotonic()
     stored = jobs.stored_file(session, spec, fmt) if jobs.status(session, spec).current else None
     if stored is None:
@@ -71,6 +75,7 @@ def report_command(
         None,
         format=fmt,
         objective=objective_id,
+        plan=plan.code,
         filename=output.name,
     )
     event.ambito_id = ambito.id

@@ -20,8 +20,9 @@ from survey_app.analysis.targets import MIN_ANSWERED_SHARE
 from survey_app.indicators.importing import semesters_until
 from survey_app.indicators.queries import Point, Series, Trend
 from survey_app.questionnaires.definition import localized
-from survey_app.reports import FINAL_TITLE
+from survey_app.reports import ambito_label, final_title
 from survey_app.reports.build import (
+    IMPROVEMENT_ALPHA,
     ComparisonData,
     FinalData,
     IndicatorData,
@@ -45,6 +46,7 @@ from survey_app.reports.formatting import (
     TREND_SYMBOLS,
     closing_date,
     count,
+    designation_text,
     indicator_interval,
     indicator_value,
     interval,
@@ -62,7 +64,6 @@ from survey_app.reports.formatting import (
 )
 from survey_app.results import charts
 
-PLAN = "Piano di Zona 2021-2023"
 CHARTS_NOTE = (
     "Le tabelle riportano gli stessi numeri dei grafici. I grafici mostrano a sinistra del centro "
     "le risposte sfavorevoli e a destra quelle favorevoli; i punti hanno l'intervallo di "
@@ -195,11 +196,11 @@ def status_cell(status: str) -> Cell:
 # --- documents --------------------------------------------------------------------------------
 
 
-def objective_document(data: ObjectiveData, ambito_name: str, generated_at) -> Document:
-    """The report of one objective, on its own."""
+def objective_document(data: ObjectiveData, plan, generated_at) -> Document:
+    """The report of one objective of *plan*, on its own."""
     return Document(
         title=f"{data.chapter} · {sentence(data.title)}",
-        subtitle=f"Rapporto per obiettivo – {PLAN} – {ambito_name}",
+        subtitle=f"Rapporto per obiettivo – {plan.title} – {ambito_label(plan.ambito.name)}",
         facts=[("Generato il", local_datetime(generated_at))],
         intro=_pending_notes(data),
         sections=objective_sections(data, level=2),
@@ -220,11 +221,15 @@ def final_document(data: FinalData) -> Document:
                 blocks=_pending_notes(objective),
             )
         )
+    if data.ambito_tables:
+        from survey_app.reports.ambiti import ambiti_section
+
+        sections.append(ambiti_section(data.ambito_tables))
     sections.append(methods_annex(data))
     with_rounds = [r for _q, r in data.rounds if r.any_responses]
     return Document(
-        title=FINAL_TITLE,
-        subtitle=data.ambito_name,
+        title=final_title(data.plan_title),
+        subtitle=ambito_label(data.ambito_name),
         facts=[
             ("Generato il", local_datetime(data.generated_at)),
             ("Obiettivi", str(len(data.objectives))),
@@ -312,11 +317,12 @@ def indicators_section(data: ObjectiveData, level: int) -> Section:
                 _indicator_value(indicator),
                 _indicator_trend(indicator),
                 _indicator_note(indicator),
+                designation_text(indicator.rounds),
             ]
         )
     table = Table(
         "Indicatori dell'obiettivo e loro stato",
-        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota"],
+        ["Indicatore", "Tipo", "Misura", "Stato", "Valore", "Andamento", "Nota", "Rilevazioni del giudizio"],
         rows,
     )
     return Section(f"{data.id}-indicatori", "Indicatori", level, [table])
@@ -453,6 +459,10 @@ def semestral_section(data: ObjectiveData, level: int) -> Section | None:
         sources = _sources(series.series)
         if sources:
             child.blocks.append(Paragraph("Fonte: " + "; ".join(sources) + ".", "meta"))
+        carried = _carried_semesters(series.series)
+        if carried:
+            child.blocks.append(Paragraph("Valori di partenza dal Piano precedente (indicatore che questo "
+                                          "prosegue): " + "; ".join(carried) + ".", "meta"))
         notes = [
             f"{p.semester}{' ' + s.comune_name if s.comune_name else ''}: {p.note}"
             for s in series.series
@@ -463,6 +473,16 @@ def semestral_section(data: ObjectiveData, level: int) -> Section | None:
             child.blocks.append(Paragraph("Note: " + "; ".join(notes) + ".", "meta"))
         section.children.append(child)
     return section
+
+
+def _carried_semesters(series: tuple[Series, ...]) -> list[str]:
+    """"2022-H1, 2022-H2 (Piano di Zona 2021-2023)": the semesters carried forward, by plan."""
+    by_plan: dict[str, list[str]] = {}
+    for scope in series:
+        for point in scope.points:
+            if point.carried_from and point.semester not in by_plan.setdefault(point.carried_from, []):
+                by_plan[point.carried_from].append(point.semester)
+    return [f"{', '.join(sorted(semesters))} ({plan})" for plan, semesters in by_plan.items()]
 
 
 def _sources(series: tuple[Series, ...]) -> list[str]:
@@ -482,8 +502,10 @@ def questionnaires_section(data: ObjectiveData, level: int) -> Section:
             )
         )
         return section
-    texts = {i.id: i.text for i in data.indicators}
+    plan_texts = {i.id: i.text for i in data.indicators}
     for q in data.questionnaires:
+        # the questionnaire's results name its measures; the plan's indicators give their text
+        texts = {q.measures.get(i, i): plan_texts[i] for i in q.indicator_ids if i in plan_texts}
         section.children.append(questionnaire_section(q, texts, level + 1, data.id))
     return section
 
@@ -1251,10 +1273,13 @@ def synoptic_section(data: FinalData) -> Section:
     section.blocks.append(
         Paragraph(
             f"Stato: «raggiunto» o «non raggiunto» quando un questionario fissa un valore "
-            f"obiettivo e l'ultima rilevazione lo raggiunge o no; «non misurabile» quando non c'è "
+            f"obiettivo e la rilevazione designata («dopo») lo raggiunge o no; «non misurabile» quando non c'è "
             f"un valore obiettivo numerico (la maggior parte degli indicatori del Piano) o i "
             f"rispondenti sono meno di {MIN_CELL}; «nessun dato» quando non ci sono risposte né "
-            f"valori semestrali.",
+            f"valori semestrali. Gli indicatori di miglioramento si giudicano sul confronto prima/dopo. "
+            f"La colonna «Rilevazioni del giudizio» dice da quali rilevazioni chiuse "
+            f"viene ogni giudizio (prima e dopo) e se sono quelle predefinite o scelte da un valutatore; "
+            f"le regole sono nell'allegato metodologico («Confronti e dimensione dell'effetto»).",
             "meta",
         )
     )
@@ -1271,6 +1296,7 @@ def synoptic_section(data: FinalData) -> Section:
                     status_cell(indicator.status),
                     _indicator_value(indicator),
                     _indicator_trend(indicator),
+                    designation_text(indicator.rounds),
                 ]
             )
             first = False
@@ -1279,6 +1305,7 @@ def synoptic_section(data: FinalData) -> Section:
                 [
                     f"{objective.chapter} {sentence(objective.title)}",
                     "nessun indicatore nel Piano",
+                    DASH,
                     DASH,
                     DASH,
                     DASH,
@@ -1297,6 +1324,7 @@ def synoptic_section(data: FinalData) -> Section:
                 "Stato",
                 "Valore o ultimo valore",
                 "Andamento",
+                "Rilevazioni del giudizio",
             ],
             rows,
             row_headers=False,
@@ -1370,8 +1398,33 @@ def methods_annex(data: FinalData) -> Section:
             3,
             [
                 Paragraph(
-                    "Due rilevazioni dello stesso questionario (la prima e l'ultima con risultati, "
-                    "nello stesso Comune o servizio) si confrontano con il test di Mann-Whitney e "
+                    "Quali rilevazioni contano. Il giudizio di ogni indicatore misurato con "
+                    "questionario legge la rilevazione «dopo» designata: la più recente ex post "
+                    "chiusa del Piano (senza ex post, la più recente in itinere); il confronto prima/"
+                    "dopo la affianca alla rilevazione «prima»: per le rilevazioni con tessera la "
+                    "prima dello stesso gruppo di tessere, altrimenti la prima ex ante chiusa (senza "
+                    "ex ante, la prima in itinere) e, quando il Piano non ne ha, il risultato ex post "
+                    "dell'indicatore che questo prosegue nel Piano precedente dello stesso Ambito. "
+                    "Contano solo rilevazioni chiuse iniziate nel periodo del Piano, prima quelle "
+                    "di tutto l'Ambito: le rilevazioni aperte e i follow-up dopo la fine del Piano "
+                    "non entrano mai nelle rilevazioni predefinite. Un valutatore può designare "
+                    "rilevazioni diverse; la scelta è registrata e ogni giudizio dice da quali "
+                    "rilevazioni viene."
+                ),
+                Paragraph(
+                    "Indicatori di miglioramento («N° di beneficiari che migliorano», «miglioramento "
+                    "della qualità percepita ...»). Si giudicano sul confronto delle rilevazioni "
+                    "designate, non su una rilevazione sola: raggiunto quando il «dopo» è migliore "
+                    "del «prima» con p < "
+                    + number(IMPROVEMENT_ALPHA, 2)
+                    + " (per le persone con tessera: più persone migliorano di quante peggiorano, "
+                    "test di Wilcoxon appaiato); non raggiunto quando il miglioramento non è "
+                    "significativo o non c'è; non misurabile senza due rilevazioni chiuse con "
+                    "almeno 5 rispondenti ciascuna. Quando il questionario fissa un obiettivo "
+                    "per la quota di persone che migliorano, la quota si legge rispetto a quello."
+                ),
+                Paragraph(
+                    "Le due rilevazioni si confrontano con il test di Mann-Whitney e "
                     "la dimensione dell'effetto r rank-biserial (r = 2U/(n₁n₂) − 1), e con il t di "
                     "Welch e il g di Hedges. Le persone con tessera presenti in entrambe sono "
                     "abbinate: test di Wilcoxon (zeri secondo Pratt) con r rank-biserial appaiato, "

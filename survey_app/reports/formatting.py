@@ -194,3 +194,31 @@ def target_met_text(row: dict) -> str:
     if row.get("target_met_with_confidence"):
         return "✓ Sì (anche con l'incertezza)"
     return "✓ Sì (ma l'intervallo scende sotto l'obiettivo)"
+
+
+#: where the rounds of a verdict come from (:class:`survey_app.plans.designation.Designation`)
+DESIGNATION_ORIGINS = {
+    "default": "rilevazioni predefinite",
+    "explicit": "rilevazioni scelte da un valutatore",
+    "predecessor": "rilevazioni predefinite; «prima» dal Piano precedente",
+}
+
+
+def round_summary_text(r) -> str:
+    """A designated round (:class:`survey_app.plans.queries.RoundSummary`) as the report names
+    it: ``Ex post Kq3 (Ex post, 1 ottobre 2023 – 1 novembre 2023, n = 7)``."""
+    dates = f"{local_date(r.opens_at)} – {local_date(r.closes_at)}" if r.closes_at else \
+        f"dal {local_date(r.opens_at)}"
+    n = HIDDEN if r.n is None else f"n = {r.n}"
+    plan = f"; {r.plan_title}" if r.plan_title else ""
+    return f"{r.title} ({ROUND_KIND_LABELS.get(r.kind, r.kind)}, {dates}, {n}{plan})"
+
+
+def designation_text(rounds) -> str:
+    """"Prima: ...; Dopo: ... (origin)" of :class:`survey_app.plans.queries.IndicatorRounds`;
+    a dash for an indicator not measured by questionnaire."""
+    if rounds is None:
+        return DASH
+    before = round_summary_text(rounds.before) if rounds.before else "nessuna rilevazione"
+    after = round_summary_text(rounds.after) if rounds.after else "nessuna rilevazione chiusa"
+    return f"Prima: {before}; Dopo: {after} ({DESIGNATION_ORIGINS.get(rounds.origin, rounds.origin)})"

@@ -37,15 +37,18 @@ from sqlalchemy.orm import Session, undefer
 
 from survey_app import job_queue
 from survey_app.models import (
-    Ambito,
     Indicator,
     IndicatorValue,
     Objective,
+    Plan,
+    QuestionnaireLink,
     QuestionnaireVersion,
     ReportJob,
     Round,
+    RoundDesignation,
     utcnow,
 )
+from survey_app.plans.queries import previous_plan, questionnaires_of_objective
 from survey_app.reports import REPORT_VERSION
 from survey_app.reports import comments as comment_queries
 from survey_app.results import PAYLOAD_VERSION
@@ -63,10 +66,19 @@ STAGES = {
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """Which report: the final report of an Ambito, or one objective's."""
+    """Which report: the final report of a plan, or one objective's."""
 
     ambito_id: int
+    plan_id: int
     objective_id: str | None = None
+    #: the final report with the section "Confronto tra Ambiti" over these Ambiti (the ones
+    #: the requesting user may see; sorted ids); empty: without it
+    ambiti: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, plan, objective_id: str | None = None, ambiti=()) -> ReportSpec:
+        return cls(plan.ambito_id, plan.id, objective_id,
+                   () if objective_id else tuple(sorted(set(ambiti))))
 
     @property
     def kind(self) -> str:
@@ -75,14 +87,20 @@ class ReportSpec:
     @property
     def key(self) -> str:
         if self.objective_id:
-            return f"objective:{self.objective_id}:ambito={self.ambito_id}"
-        return f"final:ambito={self.ambito_id}"
+            return f"objective:{self.objective_id}:ambito={self.ambito_id}:plan={self.plan_id}"
+        if self.ambiti:
+            compared = ".".join(str(i) for i in self.ambiti)
+            return f"final:confronto={compared}:ambito={self.ambito_id}:plan={self.plan_id}"
+        return f"final:ambito={self.ambito_id}:plan={self.plan_id}"
 
     @classmethod
     def from_key(cls, key: str) -> ReportSpec:
         parts = key.split(":")
-        ambito_id = int(parts[-1].split("=", 1)[1])
-        return cls(ambito_id, parts[1] if parts[0] == "objective" else None)
+        ambito_id = int(parts[-2].split("=", 1)[1])
+        plan_id = int(parts[-1].split("=", 1)[1])
+        ambiti = (tuple(int(i) for i in parts[1].split("=", 1)[1].split("."))
+                  if parts[0] == "final" and parts[1].startswith("confronto=") else ())
+        return cls(ambito_id, plan_id, parts[1] if parts[0] == "objective" else None, ambiti)
 
 
 @dataclass
@@ -121,24 +139,41 @@ def _digest(*parts) -> str:
 
 def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
     """Return (fingerprint of all the report's data, fingerprint of its comment reviews)."""
+    # the plan's rounds and the previous plan's (a predecessor's ex post is a baseline here),
+    # and every designation: they decide which rounds give the verdicts
+    plan = session.get(Plan, spec.plan_id)
+    previous = previous_plan(session, plan) if plan else None
+    plan_ids = [spec.plan_id] + ([previous.id] if previous else [])
+    questionnaire_ids = (questionnaires_of_objective(session, spec.plan_id, spec.objective_id)
+                         if spec.objective_id else None)
     rounds_query = (
-        select(Round).join(Round.questionnaire_version).where(Round.ambito_id == spec.ambito_id)
+        select(Round).join(Round.questionnaire_version).where(Round.plan_id.in_(plan_ids))
     )
     versions_query = select(QuestionnaireVersion.id, QuestionnaireVersion.questionnaire_id)
     objectives_query = select(
         Objective.id, Objective.chapter, Objective.title, Objective.description
-    )
-    indicators_query = select(Indicator.id, Indicator.text, Indicator.via_questionnaire)
+    ).where(Objective.plan_id == spec.plan_id)
+    indicators_query = select(
+        Indicator.id, Indicator.text, Indicator.via_questionnaire, Indicator.predecessor_plan_id,
+        Indicator.predecessor_id,
+    ).where(Indicator.plan_id == spec.plan_id)
     values_query = select(
         func.count(IndicatorValue.id),
         func.max(IndicatorValue.id),
         func.coalesce(func.sum(IndicatorValue.revision), 0),
         func.max(IndicatorValue.updated_at),
-    ).where(IndicatorValue.ambito_id == spec.ambito_id)
+    ).where(IndicatorValue.plan_id == spec.plan_id)
+    designations_query = (
+        select(RoundDesignation.indicator_id, RoundDesignation.before_round_id,
+               RoundDesignation.after_round_id, RoundDesignation.designated_at)
+        .where(RoundDesignation.plan_id.in_(plan_ids))
+    )
+    links_query = select(QuestionnaireLink.indicator_id, QuestionnaireLink.questionnaire_id,
+                         QuestionnaireLink.measure).where(QuestionnaireLink.plan_id.in_(plan_ids))
     if spec.objective_id:
-        rounds_query = rounds_query.where(QuestionnaireVersion.objective_id == spec.objective_id)
+        rounds_query = rounds_query.where(QuestionnaireVersion.questionnaire_id.in_(questionnaire_ids))
         versions_query = versions_query.where(
-            QuestionnaireVersion.objective_id == spec.objective_id
+            QuestionnaireVersion.questionnaire_id.in_(questionnaire_ids)
         )
         objectives_query = objectives_query.where(Objective.id == spec.objective_id)
         indicators_query = indicators_query.where(Indicator.objective_id == spec.objective_id)
@@ -162,6 +197,8 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
             r.comune_id,
             r.service,
             r.panel_id,
+            r.plan_id,
+            r.is_follow_up,
             *counts[r.id],
             set_asides[r.id],
         )
@@ -177,8 +214,25 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
         session.execute(versions_query.order_by(QuestionnaireVersion.id)).all(),
         session.execute(objectives_query.order_by(Objective.id)).all(),
         session.execute(indicators_query.order_by(Indicator.id)).all(),
+        session.execute(designations_query.order_by(RoundDesignation.plan_id,
+                                                    RoundDesignation.indicator_id)).all(),
+        session.execute(links_query.order_by(QuestionnaireLink.plan_id, QuestionnaireLink.indicator_id,
+                                             QuestionnaireLink.questionnaire_id)).all(),
+        session.execute(select(Plan.title, Plan.status, Plan.first_year, Plan.last_year)
+                        .where(Plan.id == spec.plan_id)).all(),
+        _compared_part(session, spec),
     )
     return whole, _digest(comments)
+
+
+def _compared_part(session: Session, spec: ReportSpec) -> list:
+    """The rounds of the Ambiti compared in the final report, with their response counts."""
+    if not spec.ambiti:
+        return []
+    rounds = list(session.scalars(select(Round).where(Round.ambito_id.in_(spec.ambiti))
+                                  .order_by(Round.id)))
+    counts = data_counts(session, [r.id for r in rounds])
+    return [(r.id, r.ambito_id, r.questionnaire_version_id, r.kind, *counts[r.id]) for r in rounds]
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -223,6 +277,7 @@ def request(session: Session, spec: ReportSpec) -> ReportStatus:
             key=spec.key,
             kind=spec.kind,
             ambito_id=spec.ambito_id,
+            plan_id=spec.plan_id,
             status="pending",
             done=0,
             total=0,
@@ -273,21 +328,25 @@ def make_files(
         if progress:
             progress(stage, done, total)
 
-    ambito = session.get(Ambito, spec.ambito_id)
+    plan = session.get(Plan, spec.plan_id)
     payloads = build.payload_source(session)
     if spec.objective_id:
         report("objectives", 0, 1)
-        data = build.objective_data(session, ambito, spec.objective_id, payloads)
+        data = build.objective_data(session, plan, spec.objective_id, payloads)
         report("objectives", 1, 1)
-        doc = document.objective_document(data, ambito.name, utcnow())
+        doc = document.objective_document(data, plan, utcnow())
         total = 1
     else:
         data = build.final_data(
             session,
-            ambito,
+            plan,
             payloads,
             progress=lambda done, total: report("objectives", done, total),
         )
+        if spec.ambiti:
+            from survey_app.reports.ambiti import ambito_tables
+
+            data.ambito_tables = ambito_tables(session, plan, spec.ambiti)
         doc = document.final_document(data)
         total = len(data.objectives)
     html = render.document_html(doc)
@@ -303,7 +362,7 @@ def generate(session: Session, spec: ReportSpec, *, log=lambda message: None) ->
     started = time.monotonic()
     row = _row(session, spec)
     if row is None:
-        row = ReportJob(key=spec.key, kind=spec.kind, ambito_id=spec.ambito_id)
+        row = ReportJob(key=spec.key, kind=spec.kind, ambito_id=spec.ambito_id, plan_id=spec.plan_id)
         session.add(row)
     wanted, comments = fingerprints(session, spec)
     row.status, row.started_at, row.done, row.total, row.stage = (

@@ -35,10 +35,18 @@ from survey_app.models import (
     Ambito,
     Indicator,
     Objective,
-    QuestionnaireVersion,
+    Plan,
+    QuestionnaireLink,
     utcnow,
 )
-from survey_app.reports import FINAL_TITLE, comments, jobs
+from survey_app.plans.context import (
+    current_plan,
+    plan_choices,
+    plan_link_args,
+    plan_of_objective_link,
+    with_plan,
+)
+from survey_app.reports import ambito_label, comments, final_title, jobs
 from survey_app.reports.formatting import sentence
 from survey_app.reports.plan import objective_title, plan_order
 from survey_app.results import snapshots
@@ -74,11 +82,42 @@ def helpers():
 
 
 
-def _objective() -> Objective:
+def _context() -> tuple[Ambito, Plan]:
+    """The Ambito and the plan the page reports on."""
+    ambito = _ambito()
+    return ambito, current_plan(ambito)
+
+
+def _compared_ambiti(plan: Plan) -> tuple[int, ...]:
+    """The Ambiti of the section "Confronto tra Ambiti": those the user may see, when several
+    and the plan's among them; none otherwise."""
+    from survey_app.accounts.permissions import ambito_scope
+
+    scope = ambito_scope(current_user)
+    ids = set(get_session().scalars(select(Ambito.id))) if scope.every else set(scope.ids)
+    return tuple(sorted(ids)) if len(ids) > 1 and plan.ambito_id in ids else ()
+
+
+def _final_spec(plan: Plan) -> jobs.ReportSpec:
+    """The final report asked for: with the comparison across Ambiti when ``confronto=1``."""
+    wanted = request.values.get("confronto") == "1"
+    return jobs.ReportSpec.of(plan, ambiti=_compared_ambiti(plan) if wanted else ())
+
+
+def _args(ambito: Ambito, plan: Plan) -> dict:
+    """Query arguments keeping the choice of Ambito and plan in links."""
+    return {**_ambito_args(ambito), **plan_link_args(plan)}
+
+
+def _objective(plan: Plan) -> Objective:
+    """The objective ``?id=`` of *plan*; a link without ``piano`` (made before plans existed)
+    is redirected to the plan that has the objective."""
     objective_id = request.args.get("id", "")
     if not objective_id:
         abort(400)
-    objective = get_session().get(Objective, objective_id)
+    if request.method == "GET" and (meant := plan_of_objective_link(plan.ambito, objective_id)):
+        abort(redirect(with_plan(meant), 302))
+    objective = get_session().get(Objective, (plan.id, objective_id))
     if objective is None:
         abort(404)
     return objective
@@ -92,13 +131,18 @@ def _objective() -> Objective:
 def index():
     """The final report's files and progress, the objectives, the comments to review."""
     session = get_session()
-    ambito = _ambito()
-    objectives = sorted(session.scalars(select(Objective)), key=plan_order)
+    ambito, plan = _context()
+    objectives = sorted(session.scalars(select(Objective).where(Objective.plan_id == plan.id)),
+                        key=plan_order)
     indicator_counts: dict[str, int] = {}
-    for objective_id in session.scalars(select(Indicator.objective_id)):
+    for objective_id in session.scalars(select(Indicator.objective_id).where(Indicator.plan_id == plan.id)):
         indicator_counts[objective_id] = indicator_counts.get(objective_id, 0) + 1
-    with_questionnaire = set(session.scalars(select(QuestionnaireVersion.objective_id)))
-    rounds = rounds_in_scope(session, ambito.id)
+    with_questionnaire = set(session.scalars(
+        select(Indicator.objective_id).join(
+            QuestionnaireLink, (QuestionnaireLink.plan_id == Indicator.plan_id)
+            & (QuestionnaireLink.indicator_id == Indicator.id))
+        .where(Indicator.plan_id == plan.id)))
+    rounds = rounds_in_scope(session, ambito.id, plan_id=plan.id)
     ids = [r.id for r in rounds]
     commented = comments.comment_counts(session, ids)
     unreviewed = comments.unreviewed_counts(session, ids)
@@ -109,9 +153,13 @@ def index():
     return render_template(
         "reports/index.html",
         ambito=ambito,
-        ambito_args=_ambito_args(ambito),
-        final=jobs.status(session, jobs.ReportSpec(ambito.id)),
-        final_title=FINAL_TITLE,
+        plan=plan,
+        plans=plan_choices(ambito),
+        ambito_args=_args(ambito, plan),
+        final=jobs.status(session, jobs.ReportSpec.of(plan)),
+        compared=(jobs.status(session, jobs.ReportSpec.of(plan, ambiti=_compared_ambiti(plan)))
+                  if _compared_ambiti(plan) else None),
+        final_title=f"{final_title(plan.title)} – {ambito_label(plan.ambito.name)}",
         objectives=objectives,
         indicator_counts=indicator_counts,
         with_questionnaire=with_questionnaire,
@@ -124,9 +172,11 @@ def index():
 def request_final():
     """Ask the background worker for the final report's files."""
     session = get_session()
-    ambito = _ambito()
-    status = jobs.request(session, jobs.ReportSpec(ambito.id))
-    _log(session, "report.request", ambito, None)
+    ambito, plan = _context()
+    spec = _final_spec(plan)
+    status = jobs.request(session, spec)
+    _log(session, "report.request", ambito, None, plan=plan.code,
+         compared_ambiti=list(spec.ambiti) or None)
     session.commit()
     job_queue.wake(current_app)
     if status.current and status.state == "ready":
@@ -138,23 +188,24 @@ def request_final():
                 "vedere l'avanzamento."
             )
         )
-    return redirect(url_for("reports.index", **_ambito_args(ambito)) + "#finale", 303)
+    return redirect(url_for("reports.index", **_args(ambito, plan))
+                    + ("#confronto-ambiti" if spec.ambiti else "#finale"), 303)
 
 
 def final_file():
     """A stored file of the final report (409 with a page when there is none to serve)."""
     session = get_session()
-    ambito = _ambito()
+    ambito, plan = _context()
     fmt, mimetype = FILES[request.endpoint.rsplit("_", 1)[1]]
-    spec = jobs.ReportSpec(ambito.id)
+    spec = _final_spec(plan)
     return _send(
         session,
         spec,
         ambito,
         fmt,
         mimetype,
-        f"rapporto-valutazione-pdz-2021-2023-{ambito.code}.{fmt}",
-        back=url_for("reports.index", **_ambito_args(ambito)) + "#finale",
+        f"rapporto-valutazione-{plan.code}-{ambito.code}{'-ambiti' if spec.ambiti else ''}.{fmt}",
+        back=url_for("reports.index", **_args(ambito, plan)) + "#finale",
     )
 
 
@@ -207,7 +258,7 @@ def _log(session, action: str, ambito: Ambito, objective_id: str | None, **detai
 # --- one objective ----------------------------------------------------------------------------
 
 
-def _objective_document(ambito: Ambito, objective: Objective):
+def _objective_document(plan: Plan, objective: Objective):
     # imported here: the analysis (pandas, scipy) loads where a report is built, not at app start
     from survey_app.reports import build, document
 
@@ -216,25 +267,26 @@ def _objective_document(ambito: Ambito, objective: Objective):
         "RESULTS_INLINE_MAX_RESPONSES", snapshots.DEFAULT_INLINE_MAX_RESPONSES
     )
     data = build.objective_data(
-        session, ambito, objective.id, build.payload_source(session, inline_max_responses=limit)
+        session, plan, objective.id, build.payload_source(session, inline_max_responses=limit)
     )
-    return data, document.objective_document(data, ambito.name, utcnow())
+    return data, document.objective_document(data, plan, utcnow())
 
 
 @bp.get("/obiettivo")
 @permission_required("results.view")
 def objective_report():
     """An objective's report as a page (from the stored results), with its files."""
-    ambito = _ambito()
-    objective = _objective()
+    ambito, plan = _context()
+    objective = _objective(plan)
     from survey_app.reports import render
 
-    data, doc = _objective_document(ambito, objective)
-    spec = jobs.ReportSpec(ambito.id, objective.id)
+    data, doc = _objective_document(plan, objective)
+    spec = jobs.ReportSpec.of(plan, objective.id)
     return render_template(
         "reports/objective.html",
         ambito=ambito,
-        ambito_args=_ambito_args(ambito),
+        plan=plan,
+        ambito_args=_args(ambito, plan),
         objective=objective,
         data=data,
         body=render.body_html(doc),
@@ -246,11 +298,11 @@ def objective_report():
 @permission_required("results.view")
 def objective_print():
     """An objective's report as one printable document (the browser prints it as the PDF looks)."""
-    ambito = _ambito()
-    objective = _objective()
+    ambito, plan = _context()
+    objective = _objective(plan)
     from survey_app.reports import render
 
-    _data, doc = _objective_document(ambito, objective)
+    _data, doc = _objective_document(plan, objective)
     allow_inline_styles()
     return Response(render.document_html(doc), mimetype="text/html")
 
@@ -260,10 +312,10 @@ def objective_print():
 def request_objective():
     """Ask the background worker for an objective's PDF and DOCX."""
     session = get_session()
-    ambito = _ambito()
-    objective = _objective()
-    jobs.request(session, jobs.ReportSpec(ambito.id, objective.id))
-    _log(session, "report.request", ambito, objective.id)
+    ambito, plan = _context()
+    objective = _objective(plan)
+    jobs.request(session, jobs.ReportSpec.of(plan, objective.id))
+    _log(session, "report.request", ambito, objective.id, plan=plan.code)
     session.commit()
     job_queue.wake(current_app)
     flash(
@@ -273,24 +325,24 @@ def request_objective():
         )
     )
     return redirect(
-        url_for("reports.objective_report", id=objective.id, **_ambito_args(ambito)) + "#file", 303
+        url_for("reports.objective_report", id=objective.id, **_args(ambito, plan)) + "#file", 303
     )
 
 
 def objective_file():
     """A stored PDF or DOCX of an objective's report (409 with a page when there is none)."""
     session = get_session()
-    ambito = _ambito()
-    objective = _objective()
+    ambito, plan = _context()
+    objective = _objective(plan)
     fmt, mimetype = FILES[request.endpoint.rsplit("_", 1)[1]]
     return _send(
         session,
-        jobs.ReportSpec(ambito.id, objective.id),
+        jobs.ReportSpec.of(plan, objective.id),
         ambito,
         fmt,
         mimetype,
-        f"rapporto-{objective.id}.{fmt}",
-        back=url_for("reports.objective_report", id=objective.id, **_ambito_args(ambito)) + "#file",
+        f"rapporto-{plan.code}-{objective.id}.{fmt}",
+        back=url_for("reports.objective_report", id=objective.id, **_args(ambito, plan)) + "#file",
     )
 
 

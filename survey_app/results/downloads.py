@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from survey_app.models import Round
+from survey_app.plans.queries import measure_texts
 from survey_app.questionnaires.definition import Questionnaire
 from survey_app.results.queries import comuni_of, context_codes, load_rounds
 
@@ -213,7 +214,7 @@ def statistics_sheets(statistics: list[tuple[Round, dict]], questionnaire: Quest
                                row["score_sd"], row["top_box_share"], row["alpha"],
                                row["alpha_low"], row["alpha_high"], row["n_used"],
                                _flag(row), row["note"]])
-        indicator_texts = {i.id: i.text for i in round_.questionnaire_version.indicators}
+        indicator_texts = measure_texts(object_session(round_), round_.plan_id, round_.questionnaire_version.questionnaire_id)
         for row in payload["indicators"]:
             indicators.append([round_.id, row["indicator"],
                                indicator_texts.get(row["indicator"], row["indicator"]),

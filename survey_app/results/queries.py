@@ -256,8 +256,9 @@ def fingerprint(rounds, counts: dict[int, tuple[int, int]], set_asides: dict[int
 # --- lists for the pages ---------------------------------------------------------------------
 
 def rounds_in_scope(session: Session, ambito_id: int | None,
-                    questionnaire_id: str | None = None) -> list[Round]:
-    """Return the rounds an evaluator of *ambito_id* may see (all when ``None``), oldest first."""
+                    questionnaire_id: str | None = None, *, plan_id: int | None = None) -> list[Round]:
+    """Return the rounds an evaluator of *ambito_id* may see (all when ``None``), oldest first;
+    with *plan_id*, those of that plan only."""
     query = (select(Round).join(Round.questionnaire_version)
              .options(joinedload(Round.questionnaire_version), joinedload(Round.comune),
                       joinedload(Round.ambito))
@@ -267,6 +268,8 @@ def rounds_in_scope(session: Session, ambito_id: int | None,
         query = query.where(Round.ambito_id == ambito_id)
     if questionnaire_id is not None:
         query = query.where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+    if plan_id is not None:
+        query = query.where(Round.plan_id == plan_id)
     return list(session.scalars(query).unique())
 
 

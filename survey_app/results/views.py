@@ -28,6 +28,7 @@ from survey_app.accounts.permissions import permission_required, round_in_scope,
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import ROLE_LABELS
 from survey_app.models import Round
+from survey_app.plans.queries import measure_texts
 from survey_app.questionnaires.definition import Questionnaire, localized
 from survey_app.questionnaires.operations import latest_version
 from survey_app.results import charts, downloads, readings, snapshots
@@ -193,7 +194,29 @@ def _round_context(round_: Round, questionnaire: Questionnaire, result: snapshot
 
 
 def _indicator_texts(round_: Round) -> dict[str, str]:
-    return {i.id: i.text for i in round_.questionnaire_version.indicators}
+    """The texts of the indicators the round's questionnaire measures, in the round's plan."""
+    return measure_texts(get_session(), round_.plan_id, round_.questionnaire_version.questionnaire_id)
+
+
+def _rounds_indicator_texts(rounds: list[Round]) -> dict[str, str]:
+    """Indicator texts for rounds of several plans: the latest round's plan first."""
+    texts: dict[str, str] = {}
+    for plan_id in dict.fromkeys(r.plan_id for r in reversed(rounds)):
+        for measure, text in measure_texts(get_session(), plan_id,
+                                           rounds[0].questionnaire_version.questionnaire_id).items():
+            texts.setdefault(measure, text)
+    return texts
+
+
+def _home_objective_title(version, rounds: list[Round]) -> str | None:
+    """The title of the questionnaire's home objective in the latest round's plan, if it has it."""
+    from survey_app.models import Objective
+
+    for plan_id in dict.fromkeys(r.plan_id for r in reversed(rounds)):
+        objective = get_session().get(Objective, (plan_id, version.objective_id))
+        if objective is not None:
+            return objective.title
+    return None
 
 
 def _filter_label(payload: dict, questionnaire: Questionnaire, language: str) -> str | None:
@@ -254,12 +277,29 @@ def questionnaire_results(questionnaire_id: str):
     if rounds:
         for m, measure in enumerate(questionnaire.measures):
             indicator_charts.append(_indicator_chart(m, measure, rounds, by_round, language))
+    plan, designated = _plan_designations(questionnaire_id)
     return render_template(
         "results/questionnaire.html", version=version, questionnaire=questionnaire,
-        rounds=rounds, result=result, by_round=by_round,
+        rounds=rounds, result=result, by_round=by_round, plan=plan, designated=designated,
         dimension_titles=questionnaire.dimension_titles(language),
-        indicator_texts={i.id: i.text for i in version.indicators},
+        indicator_texts=_rounds_indicator_texts(rounds) if rounds else {},
+        objective_title=_home_objective_title(version, rounds),
         indicator_charts=indicator_charts)
+
+
+def _plan_designations(questionnaire_id: str):
+    """The current plan of the user's Ambito and the designated rounds of its indicators that
+    *questionnaire_id* measures (``None, []`` without a plan)."""
+    from survey_app.accounts.permissions import current_ambito
+    from survey_app.plans.context import NoPlan, current_plan
+    from survey_app.plans.queries import designated_rounds
+
+    try:
+        plan = current_plan(current_ambito())
+    except NoPlan:
+        return None, []
+    rows = designated_rounds(get_session(), plan)
+    return plan, [row for row in rows.values() if questionnaire_id in row.questionnaire_ids]
 
 
 def _indicator_chart(m: int, measure: dict, rounds: list[Round], by_round: dict,

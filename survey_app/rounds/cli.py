@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from survey_app.db import get_session
 from survey_app.models import ROUND_KINDS
+from survey_app.plans.queries import plan_by_reference
 from survey_app.rounds.operations import RoundError, open_round
 from survey_app.rounds.queries import public_url, round_summaries
 
@@ -26,21 +27,33 @@ def rounds_cli() -> None:
 @click.option("--ambito", "ambito_code", help="Ambito code; needed only when several exist.")
 @click.option("--comune", help="Limit the round to one comune (name or code).")
 @click.option("--service", help="Limit the round to one service (option id of the questionnaire).")
+@click.option("--opens", "opens_at", type=click.DateTime(), help="Opening time, UTC; now by default.")
 @click.option("--closes", "closes_at", type=click.DateTime(), help="Closing time, UTC (YYYY-MM-DD[ HH:MM:SS]).")
 @click.option("--expected", "expected_respondents", type=click.IntRange(min=1), help="Expected respondents.")
+@click.option("--plan", "plan_reference",
+              help="The plan (id or AMBITO/CODE); by default the plan whose period contains the opening.")
+@click.option("--follow-up", is_flag=True, help="A follow-up of a closed plan, after its period.")
 @with_appcontext
-def open_command(questionnaire_id, kind, ambito_code, comune, service, closes_at: datetime | None,
-                 expected_respondents) -> None:
+def open_command(questionnaire_id, kind, ambito_code, comune, service, opens_at: datetime | None,
+                 closes_at: datetime | None, expected_respondents, plan_reference, follow_up) -> None:
     """Open a round of QUESTIONNAIRE_ID now; the last line printed is its public URL."""
     session = get_session()
+    plan = None
+    if plan_reference:
+        plan = plan_by_reference(session, plan_reference)
+        if plan is None:
+            raise click.UsageError(f"unknown plan {plan_reference!r}; see 'plans list'")
+        ambito_code = ambito_code or plan.ambito.code
     try:
         round_ = open_round(session, questionnaire_id, kind, ambito_code=ambito_code, comune=comune,
-                            service=service, closes_at=closes_at, expected_respondents=expected_respondents)
+                            service=service, opens_at=opens_at, closes_at=closes_at,
+                            expected_respondents=expected_respondents, plan=plan, follow_up=follow_up)
     except RoundError as exc:
         session.rollback()
         raise click.UsageError(str(exc)) from exc
     session.commit()
-    click.echo(f"Round {round_.id} opened: {questionnaire_id} v{round_.questionnaire_version.version}, {kind}.")
+    click.echo(f"Round {round_.id} opened: {questionnaire_id} v{round_.questionnaire_version.version}, {kind}, "
+               f"{round_.plan.title}{' (follow-up)' if round_.is_follow_up else ''}.")
     click.echo(public_url(current_app.config["PUBLIC_URL"], round_))
 
 
@@ -56,6 +69,8 @@ def list_command(as_json: bool) -> None:
             "questionnaire": s.round.questionnaire_version.questionnaire_id,
             "version": s.round.questionnaire_version.version,
             "kind": s.round.kind,
+            "plan": {"id": s.round.plan_id, "code": s.round.plan.code, "period": s.round.plan.period},
+            "follow_up": s.round.is_follow_up,
             "status": s.round.status,
             "availability": s.round.availability(),
             "comune": s.round.comune.name if s.round.comune else None,

@@ -48,6 +48,9 @@ class NewRoundForm(FlaskForm):
     expected_respondents = IntegerField(_l("Persone che pensate di raggiungere"),
                                         validators=[Optional(), NumberRange(min=1, max=100000)],
                                         description=_l("Serve a calcolare il tasso di risposta."))
+    follow_up = BooleanField(_l("Follow-up di un Piano concluso (dopo la fine del suo periodo)"),
+                             description=_l("Le rilevazioni di follow-up non entrano nel giudizio del Piano, "
+                                            "salvo scelta esplicita del valutatore."))
     is_panel = BooleanField(_l("Rilevazione con tessera (abbinamento prima/dopo)"))
     panel = SelectField(_l("Gruppo di tessere"), validators=[Optional()],
                         description=_l("Per la rilevazione finale scegli lo stesso gruppo della rilevazione iniziale."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,10 +16,12 @@ from survey_app.models import (
     Comune,
     DistributionPoint,
     Panel,
+    Plan,
     Round,
     User,
     utcnow,
 )
+from survey_app.plans.queries import plan_for_date, plan_period_contains, plans_of
 from survey_app.questionnaires.operations import latest_version
 from survey_app.rounds import shortcodes
 
@@ -59,6 +62,8 @@ def open_round(
     status: str = "open",
     label: str | None = None,
     panel: Panel | None = None,
+    plan: Plan | None = None,
+    follow_up: bool = False,
     actor: User | str | None = "cli",
 ) -> Round:
     """Create a round on the latest version of *questionnaire_id* and return it (not committed).
@@ -67,6 +72,9 @@ def open_round(
     :param comune: scope the round to one comune, by name or code.
     :param service: scope the round to one service option id of the questionnaire.
     :param panel: make it a panel round: respondents enter a code of this panel.
+    :param plan: the plan the round serves; by default the Ambito's plan whose period contains
+        the opening date (today when none is given). See :func:`check_round_in_plan`.
+    :param follow_up: the round follows up a closed plan after its period (asked explicitly).
     :param actor: who opens it, for the audit log.
     :raise RoundError: for an unknown questionnaire, kind, Ambito, comune or service, or
         inconsistent dates.
@@ -81,6 +89,8 @@ def open_round(
         raise RoundError("the panel belongs to another Ambito")
     if opens_at and closes_at and closes_at <= opens_at:
         raise RoundError("the closing time must come after the opening time")
+    plan = _resolve_plan(session, ambito, plan, opens_at or utcnow(), follow_up)
+    check_round_in_plan(plan, opens_at or utcnow(), follow_up)
     if closes_at and closes_at <= utcnow() and status == "open":
         raise RoundError("the closing time is already past")
     if service is not None:
@@ -90,6 +100,8 @@ def open_round(
             raise RoundError(f"unknown service {service!r} for {questionnaire_id}; choose one of: {', '.join(options)}")
     round_ = Round(
         ambito=ambito,
+        plan=plan,
+        is_follow_up=follow_up,
         questionnaire_version=version,
         kind=kind,
         status=status,
@@ -107,8 +119,49 @@ def open_round(
     session.add(round_)
     session.flush()
     audit.record(session, actor, "round.create", round_, questionnaire=questionnaire_id,
-                 version=version.version, kind=kind, status=status)
+                 version=version.version, kind=kind, status=status, plan=plan.code,
+                 follow_up=follow_up or None)
     return round_
+
+
+def _resolve_plan(session: Session, ambito: Ambito, plan: Plan | None, start: datetime,
+                  follow_up: bool) -> Plan:
+    if plan is not None:
+        if plan.ambito_id != ambito.id:
+            raise RoundError(_("Il Piano scelto appartiene a un altro Ambito."))
+        return plan
+    found = plan_for_date(session, ambito.id, start)
+    if found is None and follow_up:
+        ended = [p for p in plans_of(session, ambito.id) if p.status == "closed" and p.last_year < start.year]
+        found = ended[0] if ended else None
+    if found is None:
+        raise RoundError(_(
+            "Nessun Piano di Zona di %(ambito)s copre il %(year)s: carica il Piano in vigore "
+            "(Amministrazione → Piani) oppure apri la rilevazione come follow-up di un Piano chiuso.",
+            ambito=ambito.name, year=start.year))
+    return found
+
+
+def check_round_in_plan(plan: Plan, start: datetime, follow_up: bool) -> None:
+    """Refuse a round outside its plan's period, unless it is an explicit follow-up.
+
+    A round belongs to the plan in whose years it opens; when it closes is the operators'
+    choice (an *ex post* of the last months may well close the year after). A follow-up
+    belongs to a closed plan and opens after its period.
+
+    :raise RoundError: with the reason, in the operator's language.
+    """
+    if follow_up:
+        if plan.status != "closed" or start.year <= plan.last_year:
+            raise RoundError(_(
+                "Un follow-up si apre dopo la fine di un Piano chiuso: %(plan)s (%(period)s) non lo è.",
+                plan=plan.title, period=plan.period))
+        return
+    if not plan_period_contains(plan, start):
+        raise RoundError(_(
+            "La rilevazione inizia nel %(year)s, fuori dal periodo di %(plan)s (%(period)s). "
+            "Scegli il Piano giusto, oppure, se il Piano è chiuso, apri la rilevazione come follow-up.",
+            year=start.year, plan=plan.title, period=plan.period))
 
 
 def _resolve_ambito(session: Session, code: str | None) -> Ambito:

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from survey_app.accounts.permissions import (
+    ambito_link_args,
     can,
     current_ambito,
     permission_required,
@@ -26,8 +27,10 @@ from survey_app.accounts.permissions import (
 )
 from survey_app.db import get_session
 from survey_app.localtime import day_end_utc, day_start_utc
-from survey_app.models import Panel, QuestionnaireVersion
+from survey_app.models import Objective, Panel, QuestionnaireVersion
 from survey_app.panels.operations import create_panel
+from survey_app.plans.context import current_plan, plan_choices, plan_link_args
+from survey_app.plans.queries import links_of
 from survey_app.questionnaires.operations import latest_version
 from survey_app.rounds.forms import (
     KIND_LABELS,
@@ -47,6 +50,7 @@ from survey_app.rounds.operations import (
     open_round,
     set_status,
 )
+from survey_app.reports.plan import plan_order
 from survey_app.rounds.queries import public_url, response_count, round_summaries, short_url
 from survey_app.set_asides.queries import overview as set_aside_overview
 
@@ -64,8 +68,17 @@ def round_labels():
 @permission_required("rounds.view")
 def dashboard():
     """List the rounds by objective and questionnaire, with responses and response rate."""
-    summaries = round_summaries(get_session(), scoped_ambito_id())
-    return render_template("rounds/dashboard.html", summaries=summaries)
+    db = get_session()
+    summaries = round_summaries(db, scoped_ambito_id())
+    # each group is headed by the questionnaire's home objective, as its rounds' plans name it
+    objective_titles: dict[str, str] = {}
+    for summary in summaries:
+        version = summary.round.questionnaire_version
+        if version.objective_id not in objective_titles:
+            objective = db.get(Objective, (summary.round.plan_id, version.objective_id))
+            if objective is not None:
+                objective_titles[version.objective_id] = objective.title
+    return render_template("rounds/dashboard.html", summaries=summaries, objective_titles=objective_titles)
 
 
 @bp.get("/rilevazioni/nuova")
@@ -73,10 +86,17 @@ def dashboard():
 def choose_questionnaire():
     """First step of a new round: pick the questionnaire, seeing its objective and indicators."""
     db = get_session()
-    ids = sorted(set(db.scalars(select(QuestionnaireVersion.questionnaire_id))))
-    versions = [latest_version(db, qid) for qid in ids]
-    versions.sort(key=lambda v: (v.objective.chapter, v.objective_id, v.questionnaire_id))
-    return render_template("rounds/choose.html", versions=versions)
+    ambito = current_ambito()
+    plan = current_plan(ambito)
+    measured: dict[str, list] = {}
+    for link in links_of(db, plan.id):
+        measured.setdefault(link.questionnaire_id, []).append(link.indicator)
+    versions = [v for v in (latest_version(db, qid) for qid in sorted(measured)) if v is not None]
+    versions.sort(key=lambda v: (min(plan_order(i.objective) for i in measured[v.questionnaire_id]),
+                                 v.questionnaire_id))
+    return render_template("rounds/choose.html", versions=versions, measured=measured, plan=plan,
+                           plans=plan_choices(ambito), ambito_args={**ambito_link_args(ambito),
+                                                                    **plan_link_args(plan)})
 
 
 @bp.route("/rilevazioni/nuova/<questionnaire_id>", methods=["GET", "POST"])
@@ -88,6 +108,7 @@ def new_round(questionnaire_id: str):
     if version is None:
         abort(404)
     ambito = current_ambito()
+    plan = current_plan(ambito)
     questionnaire = version.questionnaire
     form = NewRoundForm()
     form.comune.choices = [("", _("Tutti i Comuni"))] + [(c.code, c.name) for c in ambito.comuni]
@@ -107,7 +128,7 @@ def new_round(questionnaire_id: str):
                 opens_at=day_start_utc(form.opens_on.data),
                 closes_at=day_end_utc(form.closes_on.data),
                 expected_respondents=form.expected_respondents.data, label=form.label.data,
-                panel=panel, actor=current_user,
+                panel=panel, plan=plan, follow_up=form.follow_up.data, actor=current_user,
             )
         except RoundError as exc:
             db.rollback()
@@ -116,7 +137,9 @@ def new_round(questionnaire_id: str):
             db.commit()
             flash(_("Rilevazione creata e aperta. Aggiungi i punti di distribuzione e stampa i QR."), "success")
             return redirect(url_for("manage.round_detail", round_id=round_.id), code=303)
-    return render_template("rounds/new.html", version=version, questionnaire=questionnaire, form=form)
+    indicators = [link.indicator for link in links_of(db, plan.id) if link.questionnaire_id == questionnaire_id]
+    return render_template("rounds/new.html", version=version, questionnaire=questionnaire, form=form,
+                           plan=plan, indicators=indicators)
 
 
 @bp.get("/rilevazioni/<int:round_id>")

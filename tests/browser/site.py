@@ -50,6 +50,8 @@ class SiteData:
     panel_code: str = ""
     user_ids: dict[str, int] = field(default_factory=dict)
     objective_id: str = ""
+    plan_id: int = 0  # Alto Sebino's 2021-2023 plan (designation page)
+    shared_version_id: int = 0  # persona-al-centro's version given in both Ambiti (side by side)
 
 
 def build_database(url: str) -> SiteData:
@@ -57,7 +59,7 @@ def build_database(url: str) -> SiteData:
     from survey_app.accounts.operations import create_user
     from survey_app.db import create_db_engine, upgrade_database
     from survey_app.demo import create_demo
-    from survey_app.models import Ambito, IndicatorValue, Round, User
+    from survey_app.models import Ambito, Comune, IndicatorValue, Round, User, UserAmbitoGrant
     from survey_app.panels.operations import create_panel, issue_codes
     from survey_app.plan.catalog import load_catalog
     from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, read_definition_file
@@ -74,11 +76,20 @@ def build_database(url: str) -> SiteData:
             catalog = load_catalog(DEFAULT_DIRECTORY / "objectives.json")
             load_definitions(session, [read_definition_file(ARABIC_QUESTIONNAIRE, catalog)])
             session.commit()
-            create_demo(session)  # an open round per questionnaire, answered past rounds
-            ambito = session.scalar(select(Ambito))
+            # a second Ambito given the same questionnaires, for the comparison across Ambiti
+            session.add(Ambito(code="basso-sebino", name="Ambito Monte Bronzone - Basso Sebino",
+                               comuni=[Comune(code="sarnico", name="Sarnico"), Comune(code="predore", name="Predore")]))
+            session.flush()
+            # an open round per questionnaire, answered past rounds, in each Ambito's 2021-2023 plan
+            create_demo(session, example_plans=False)
+            ambito = session.scalar(select(Ambito).where(Ambito.code == "alto-sebino"))
+            other = session.scalar(select(Ambito).where(Ambito.code == "basso-sebino"))
             for role, email in EMAILS.items():
-                create_user(session, email, role, PASSWORD, ambito=ambito, actor="test")
-            rounds = list(session.scalars(select(Round).order_by(Round.id)))
+                user = create_user(session, email, role, PASSWORD, ambito=ambito, actor="test")
+                if role == "evaluator":  # the evaluator also reads Basso Sebino's results
+                    session.flush()
+                    session.add(UserAmbitoGrant(user_id=user.id, ambito_id=other.id))
+            rounds = list(session.scalars(select(Round).where(Round.ambito_id == ambito.id).order_by(Round.id)))
 
             def pick(questionnaire_id: str, status: str) -> list[Round]:
                 return [r for r in rounds if r.questionnaire_version.questionnaire_id == questionnaire_id
@@ -96,17 +107,21 @@ def build_database(url: str) -> SiteData:
                                         answers=answers, comment=comment)
                 session.add(response_from_submission(closed.id, submission, closed.closes_at))
             data.earlier_round_id = earlier.id
+            data.plan_id = closed.plan_id
+            data.shared_version_id = closed.questionnaire_version_id
             data.objective_id = persona.questionnaire_version.objective_id
             data.point_id = add_point(session, persona, "CDD Lovere – bacheca", actor="test").id
             panel = create_panel(session, ambito, "Tessere di prova", actor="test")
-            panel_round = open_round(session, "nuova-domiciliarita", "ex-ante", panel=panel, actor="test")
+            panel_round = open_round(session, "nuova-domiciliarita", "ex-ante", ambito_code=ambito.code,
+                                     panel=panel, follow_up=True, actor="test")
             session.flush()
             data.panel_round_id, data.panel_token = panel_round.id, panel_round.public_token
             data.panel_code = issue_codes(session, panel, 1, actor="test")[0]
             # two semestral values, so that the objective page has a trend and the correction
             # page of a stored value (with its deletion form) can be checked
             for semester, number in (("2022-H1", 40), ("2022-H2", 46)):
-                session.add(IndicatorValue(ambito_id=ambito.id, indicator_id=INDICATOR_WITH_VALUES, semester=semester,
+                session.add(IndicatorValue(ambito_id=ambito.id, plan_id=data.plan_id,
+                                           indicator_id=INDICATOR_WITH_VALUES, semester=semester,
                                            value_kind="number", value_number=number,
                                            source="Cartella Sociale Informatizzata"))
             session.commit()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import csrf_token_of
+from conftest import csrf_token_of, give_shipped_plan, shipped_plan
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -22,7 +22,7 @@ IMPORT = "/indicatori/importa"
 TAKEN_IN_CHARGE = "persona-al-centro.output-1"      # N. di prese in carico e di progettualità realizzate
 COMMUNITY_HOUSE = "persona-al-centro.output-4"      # Realizzazione del progetto "Casa della Comunità"
 BY_QUESTIONNAIRE = "persona-al-centro.outcome-3"    # measured by questionnaire
-OBJECTIVE_PAGE = "/indicatori/obiettivo?id=persona-al-centro"
+OBJECTIVE_PAGE = "/indicatori/obiettivo?id=persona-al-centro&piano=1"
 HEADER = ["indicatore", "obiettivo", "descrizione", "semestre", "comune", "tipo", "valore", "fonte", "nota"]
 
 
@@ -180,7 +180,7 @@ def test_questionnaire_indicator_refused_by_operations(app):
 
     with app.test_request_context():
         session = get_session()
-        ambito = session.scalar(select(Ambito))
+        ambito = shipped_plan(session)
         with pytest.raises(IndicatorValueError, match="si misura tramite questionario"):
             record_value(session, ambito, ValueRow(BY_QUESTIONNAIRE, "2022-H1", None, "percent", 70.0), actor="test")
         with pytest.raises(IndicatorValueError, match="sconosciuto"):
@@ -221,7 +221,7 @@ def test_csv_import_happy_path_idempotent_and_corrections_audited(app, as_role):
     with app.app_context():
         session = get_session()
         ambito = session.scalar(select(Ambito))
-        series = {s.indicator_id: s for s in indicator_series(session, ambito.id, "persona-al-centro")}
+        series = {s.indicator_id: s for s in indicator_series(session, shipped_plan(session, ambito).id, "persona-al-centro")}
     taken = series[TAKEN_IN_CHARGE]
     assert taken.latest.value == 136.0 and taken.trend.direction == "up" and taken.trend.change == 16.0
     assert [s.comune_code for s in taken.series] == [None, "costa-volpino"]
@@ -318,7 +318,7 @@ def test_template_downloads_list_every_indicator_and_parse_back(app, as_role, fm
     ids = [r[0] for r in rows]
     with app.app_context():
         session = get_session()
-        catalog = import_catalog(session, session.scalar(select(Ambito)), __import__("datetime").date.today())
+        catalog = import_catalog(session, shipped_plan(session), __import__("datetime").date.today())
     expected = sorted(i for i, by_questionnaire in catalog.indicators.items() if not by_questionnaire)
     assert sorted(ids) == expected and BY_QUESTIONNAIRE not in ids and len(ids) == 459
     kinds = {r[0]: r[5] for r in rows}
@@ -396,7 +396,8 @@ def test_pages_work_on_the_users_ambito_only(app, as_role):
         other = Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")])
         session.add(other)
         session.flush()
-        session.add(IndicatorValue(ambito_id=other.id, indicator_id=TAKEN_IN_CHARGE, semester="2022-H1",
+        session.add(IndicatorValue(ambito_id=other.id, plan_id=give_shipped_plan(session, other).id,
+                                   indicator_id=TAKEN_IN_CHARGE, semester="2022-H1",
                                    value_kind="number", value_number=999))
         session.commit()
     operator = as_role("operator")
@@ -413,7 +414,7 @@ def test_unknown_objective_is_not_found_and_missing_one_goes_to_the_list(as_role
     evaluator = as_role("evaluator")
     assert evaluator.get("/indicatori/obiettivo?id=nope").status_code == 404
     response = evaluator.get("/indicatori/obiettivo")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/indicatori/")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/indicatori/?piano=1")
     listing = evaluator.get("/indicatori/")
     assert re.search(r"Persona al centro|persona al centro", listing.get_data(as_text=True), re.IGNORECASE)
 
@@ -476,7 +477,8 @@ def test_only_operators_of_the_values_ambito_delete_it(app, as_role):
         other = Ambito(code="basso-sebino", name="Basso Sebino")
         session.add(other)
         session.flush()
-        foreign = IndicatorValue(ambito_id=other.id, indicator_id=TAKEN_IN_CHARGE, semester="2022-H1",
+        foreign = IndicatorValue(ambito_id=other.id, plan_id=give_shipped_plan(session, other).id,
+                                 indicator_id=TAKEN_IN_CHARGE, semester="2022-H1",
                                  value_kind="number", value_number=999)
         session.add(foreign)
         session.commit()

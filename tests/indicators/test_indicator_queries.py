@@ -14,6 +14,8 @@ from survey_app.indicators.queries import (
     objectives_overview,
     plan_indicator_series,
 )
+from conftest import give_shipped_plan, shipped_plan
+
 from survey_app.models import Ambito, Comune
 
 OUTPUT_1 = "persona-al-centro.output-1"
@@ -25,7 +27,7 @@ def filled(app):
     """Values of two indicators, with a gap (2022-H2 missing) and per-comune values."""
     with app.test_request_context():
         session = get_session()
-        ambito = session.scalar(select(Ambito))
+        ambito = shipped_plan(session)
         for semester, value, comune in [("2021-H2", 100, None), ("2022-H1", 110, None), ("2023-H1", 95, None),
                                         ("2022-H1", 30, "lovere"), ("2023-H1", 30, "lovere")]:
             record_value(session, ambito, ValueRow(OUTPUT_1, semester, comune, "number", float(value)),
@@ -33,7 +35,7 @@ def filled(app):
         for semester, value in [("2022-H1", 40.0), ("2022-H2", 52.5)]:
             record_value(session, ambito, ValueRow(OUTCOME_1, semester, None, "percent", value), actor="test")
         session.commit()
-        return ambito.id
+        return ambito.id  # the plan's id
 
 
 def test_series_by_semester_and_comune_with_latest_and_trend(app, filled):
@@ -70,7 +72,7 @@ def test_series_by_semester_and_comune_with_latest_and_trend(app, filled):
         assert line.label == "Andamento: 2021-H2: 100; 2022-H1: 110; 2023-H1: 95"
 
 
-def test_questionnaire_indicators_on_request_and_every_ambito(app, filled):
+def test_questionnaire_indicators_on_request_and_another_ambitos_plan(app, filled):
     with app.test_request_context():
         session = get_session()
         series = indicator_series(session, filled, "persona-al-centro", include_questionnaire=True)
@@ -78,14 +80,14 @@ def test_questionnaire_indicators_on_request_and_every_ambito(app, filled):
         other = Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")])
         session.add(other)
         session.flush()
-        record_value(session, other, ValueRow(OUTPUT_1, "2023-H1", None, "number", 7.0), actor="test")
+        other_plan = give_shipped_plan(session, other)
+        record_value(session, other_plan, ValueRow(OUTPUT_1, "2023-H1", None, "number", 7.0), actor="test")
         session.commit()
         mine = {s.indicator_id: s for s in indicator_series(session, filled, "persona-al-centro")}[OUTPUT_1]
-        assert {s.ambito_id for s in mine.series} == {filled}
-        every = {s.indicator_id: s for s in indicator_series(session, None, "persona-al-centro")}[OUTPUT_1]
-        assert [(s.ambito_name, s.comune_code) for s in every.series] == [
-            ("Ambito distrettuale Alto Sebino", None), ("Ambito distrettuale Alto Sebino", "lovere"),
-            ("Basso Sebino", None)]
+        assert [(s.ambito_name, s.comune_code) for s in mine.series] == [
+            ("Ambito distrettuale Alto Sebino", None), ("Ambito distrettuale Alto Sebino", "lovere")]
+        theirs = {s.indicator_id: s for s in indicator_series(session, other_plan.id, "persona-al-centro")}[OUTPUT_1]
+        assert [(s.ambito_name, s.comune_code) for s in theirs.series] == [("Basso Sebino", None)]
         whole_plan = plan_indicator_series(session, filled)
         assert len(whole_plan) == 29 and sum(len(v) for v in whole_plan.values()) == 459
         with pytest.raises(LookupError):

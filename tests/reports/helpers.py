@@ -30,11 +30,13 @@ def add_responses(
     service: str | None = None,
     comments: list[str] | None = None,
     value: int | None = None,
+    panel_code_ids: list[int] | None = None,
 ) -> list[int]:
     """Store *count* synthetic responses in a round; return their ids.
 
     :param comments: free comments of the first responses, one each.
     :param value: answer every item with this point (otherwise synthetic answers).
+    :param panel_code_ids: the panel code of each response, in order.
     """
     rng = random.Random(seed)
     with app.app_context():
@@ -54,6 +56,8 @@ def add_responses(
                 changes["comment"] = comments[i]
             if value is not None:
                 changes["answers"] = {item.id: value for item in questionnaire.items}
+            if panel_code_ids is not None:
+                changes["panel_code_id"] = panel_code_ids[i]
             row = response_from_submission(
                 round_id, dataclasses.replace(submission, **changes), HOUR
             )

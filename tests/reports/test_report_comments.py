@@ -18,7 +18,7 @@ APPROVED = "Servizio ottimo grazie Kx2"
 ORIGINAL = "Sono la figlia della signora Rossi di Castro Wv5"
 REDACTED = "Sono una familiare di una persona seguita Wv5"
 REJECTED = "Testo escluso dal valutatore Jm4"
-OBJECTIVE_PAGE = "/rapporti/obiettivo?id=persona-al-centro"
+OBJECTIVE_PAGE = "/rapporti/obiettivo?id=persona-al-centro&piano=1"
 
 
 def review(client, round_id: int, response_id: int, status: str, text: str = "", expect: int = 303):

@@ -8,6 +8,8 @@ imported from a file (and a bad file refused), comments reviewed, the report ask
 
 from __future__ import annotations
 
+from conftest import shipped_plan
+
 import io
 import sqlite3
 import time
@@ -31,7 +33,7 @@ from survey_app.models import (
     ReportJob,
     Round,
 )
-from survey_app.reports import FINAL_TITLE, build, jobs
+from survey_app.reports import build, final_title, jobs
 from survey_app.reports.plan import objective_title
 
 from .helpers import add_responses, collapse, docx_text, pdf_text, response_with_comment
@@ -94,7 +96,7 @@ def plan(sqlite_template, tmp_path_factory) -> Plan:
     )
     with app.app_context():
         session = get_session()
-        create_demo(session)
+        create_demo(session, example_plans=False)
         ambito = session.scalar(select(Ambito))
         for role in ("operator", "evaluator"):
             create_user(
@@ -251,14 +253,14 @@ def test_the_pdf_opens_with_a_section_for_every_objective_and_the_synoptic_table
     document.close()
     text = texts["pdf"]
     assert (
-        text.startswith(FINAL_TITLE)
+        text.startswith(final_title("Piano di Zona 2021-2023"))
         and "Quadro sinottico" in text
         and "Allegato metodologico" in text
     )
     soup = texts["soup"]
     with plan.app.app_context():
         session = get_session()
-        objectives = build.objectives_in_order(session)
+        objectives = build.objectives_in_order(session, shipped_plan(session).id)
         indicators = len(session.scalars(select(Indicator.id)).all())
         empty = sum(1 for o in objectives if not o.indicators)
     assert pages > len(objectives)
@@ -283,7 +285,7 @@ def test_no_breakdown_under_five(plan, texts):
     with plan.app.app_context():
         session = get_session()
         data = build.final_data(
-            session, session.scalar(select(Ambito)), build.payload_source(session)
+            session, shipped_plan(session), build.payload_source(session)
         )
     published = 0
     for _q, round_ in data.rounds:
@@ -345,7 +347,7 @@ def test_the_docx_has_every_objective_and_says_where_the_charts_are(plan):
     document = Document(io.BytesIO(plan.docx))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     with plan.app.app_context():
-        objectives = build.objectives_in_order(get_session())
+        objectives = build.objectives_in_order(get_session(), shipped_plan(get_session()).id)
     assert headings[0] == "Quadro sinottico" and headings[-1] == "Allegato metodologico"
     assert len(headings) == len(objectives) + 2
     assert "non contiene i grafici" in docx_text(plan.docx)
@@ -356,7 +358,7 @@ def test_the_report_is_kept_until_new_data_arrive(plan):
     app = plan.app
     with app.app_context():
         session = get_session()
-        spec = jobs.ReportSpec(session.scalar(select(Ambito.id)))
+        spec = jobs.ReportSpec.of(shipped_plan(session))
         assert jobs.status(session, spec).current
         assert jobs.request(session, spec).state == "ready" and jobs.run_pending(session) == 0
         round_id = session.scalar(select(Round.id).order_by(Round.id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import IN_SHIPPED_PLAN, give_shipped_plan, shipped_plan
+
 import re
 
 import pytest
@@ -16,7 +18,7 @@ from survey_app.reports import build, jobs
 from .helpers import docx_text, pdf_object_counts, pdf_text, response_with_comment
 
 OBJECTIVE = "persona-al-centro"
-PAGE = f"/rapporti/obiettivo?id={OBJECTIVE}"
+PAGE = f"/rapporti/obiettivo?id={OBJECTIVE}&piano=1"
 MEASURED = "persona-al-centro.outcome-3"  # by questionnaire, target >= 70% favourable
 TAKEN_IN_CHARGE = "persona-al-centro.output-1"  # semestral
 
@@ -33,21 +35,34 @@ def statuses(app) -> dict[str, str]:
     with app.app_context():
         session = get_session()
         ambito = session.scalar(select(Ambito))
-        data = build.objective_data(session, ambito, OBJECTIVE, build.payload_source(session))
+        data = build.objective_data(session, shipped_plan(session), OBJECTIVE, build.payload_source(session))
         return {i.id: i.status for i in data.indicators}
+
+
+def close(app, round_id: int) -> None:
+    from survey_app.models import Round
+    from survey_app.rounds.operations import set_status
+
+    with app.app_context():
+        session = get_session()
+        set_status(session, session.get(Round, round_id), "closed", actor="test")
+        session.commit()
 
 
 def test_statuses_follow_the_data_and_the_targets(app, make_round, fill):
     found = statuses(app)
     assert found[MEASURED] == "no_data" and found[TAKEN_IN_CHARGE] == "no_data"
     first = make_round(OBJECTIVE, "in-itinere")
-    fill(first.id, 3, value=5)
-    assert statuses(app)[MEASURED] == "not_measurable"  # fewer than 5 respondents
-    fill(first.id, 3, value=5)
+    fill(first.id, 6, value=5)
+    assert statuses(app)[MEASURED] == "no_data"  # an open round never gives the verdict
+    close(app, first.id)
     assert statuses(app)[MEASURED] == "met"
     later = make_round(OBJECTIVE, "ex-post")
-    fill(later.id, 6, value=2)
-    assert statuses(app)[MEASURED] == "not_met"  # the latest round counts
+    fill(later.id, 3, value=2)
+    close(app, later.id)
+    assert statuses(app)[MEASURED] == "not_measurable"  # the ex post counts: fewer than 5 respondents
+    fill(later.id, 3, value=2)
+    assert statuses(app)[MEASURED] == "not_met"  # the ex post counts, not the earlier in itinere
 
 
 def test_objective_page(app, as_role, make_round, fill):
@@ -174,27 +189,27 @@ def test_objective_files_are_made_in_the_background_and_kept_until_data_change(
             "response_id": str(response_with_comment(app, round_.id, "Gentilissimi tutti Pq3")),
         },
     )
-    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}").status_code == 409
+    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}&piano=1").status_code == 409
     generate = f"/rapporti/obiettivo/genera?id={OBJECTIVE}"
     response = evaluator.post(generate, data={"csrf_token": csrf_token_of(evaluator, PAGE)})
     assert response.status_code == 303
     assert "In coda" in words(soup_of(evaluator.get(PAGE)))
-    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}").status_code == 409
+    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}&piano=1").status_code == 409
 
     result = runner.invoke(args=["results", "worker", "--once"])  # the background process
     assert result.exit_code == 0, result.output
     assert f"objective:{OBJECTIVE}:ambito=" in result.output and "ready" in result.output
     page = words(soup_of(evaluator.get(PAGE)))
     assert "sui dati più recenti" in page
-    pdf = evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}")
+    pdf = evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}&piano=1")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.headers["Content-Disposition"] == f'attachment; filename="rapporto-{OBJECTIVE}.pdf"'
+    assert pdf.headers["Content-Disposition"] == f'attachment; filename="rapporto-pdz-2021-2023-{OBJECTIVE}.pdf"'
     text = pdf_text(pdf.data)
     assert "La persona al centro quale parte di una comunità prossima" in text
     objects = pdf_object_counts(pdf.data)
     assert objects["image"] == 0 and objects["path"] > 200  # the charts are vectors, not pictures
     assert "Gentilissimi tutti Pq3" in text and "Hh8" not in text
-    docx = evaluator.get(f"/rapporti/obiettivo.docx?id={OBJECTIVE}")
+    docx = evaluator.get(f"/rapporti/obiettivo.docx?id={OBJECTIVE}&piano=1")
     assert docx.status_code == 200
     text = docx_text(docx.data)
     assert (
@@ -210,7 +225,7 @@ def test_objective_files_are_made_in_the_background_and_kept_until_data_change(
 
     fill(round_.id, 1, seed=9)  # new data: the files are stale but still served, with their date
     assert "sono arrivati nuovi dati" in words(soup_of(evaluator.get(PAGE)))
-    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}").status_code == 200
+    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}&piano=1").status_code == 200
     # a review changed: the old files might show a comment rejected since, so they are not served
     evaluator.post(
         path,
@@ -220,7 +235,7 @@ def test_objective_files_are_made_in_the_background_and_kept_until_data_change(
             "response_id": str(response_with_comment(app, round_.id, "Gentilissimi tutti Pq3")),
         },
     )
-    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}").status_code == 409
+    assert evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}&piano=1").status_code == 409
     assert "non si scaricano più" in words(soup_of(evaluator.get(PAGE)))
 
 
@@ -229,7 +244,7 @@ def test_a_report_asked_for_again_while_current_is_not_remade(app, make_round, f
     fill(round_.id, 5)
     with app.app_context():
         session = get_session()
-        spec = jobs.ReportSpec(session.scalar(select(Ambito.id)), OBJECTIVE)
+        spec = jobs.ReportSpec.of(shipped_plan(session), OBJECTIVE)
         assert jobs.status(session, spec).state == "none"
         assert jobs.request(session, spec).state == "pending"
         assert jobs.run_pending(session) == 1
@@ -266,10 +281,11 @@ def test_a_failed_generation_is_shown_and_retried(app, as_role, monkeypatch):
 def test_progress_of_a_running_final_report(app, as_role):
     with app.app_context():
         session = get_session()
-        ambito_id = session.scalar(select(Ambito.id))
+        plan = shipped_plan(session)
+        ambito_id = plan.ambito_id
         session.add(
             ReportJob(
-                key=jobs.ReportSpec(ambito_id).key,
+                key=jobs.ReportSpec.of(plan).key,
                 kind="final",
                 ambito_id=ambito_id,
                 status="running",
@@ -306,7 +322,9 @@ def test_rounds_of_another_ambito_stay_out(app, as_role, make_round, fill):
             )
         )
         session.flush()
-        foreign = open_round(session, OBJECTIVE, "ex-post", ambito_code="basso-sebino")
+        give_shipped_plan(session, session.scalar(select(Ambito).where(Ambito.code == "basso-sebino")))
+        foreign = open_round(session, OBJECTIVE, "ex-post", ambito_code="basso-sebino",
+                             opens_at=IN_SHIPPED_PLAN)
         session.commit()
         foreign_id = foreign.id
     fill(foreign_id, 6, comments=["Commento di un altro Ambito Yy1"])
@@ -321,3 +339,15 @@ def test_rounds_of_another_ambito_stay_out(app, as_role, make_round, fill):
 def test_reports_need_the_results_permission(app, as_role, client, path):
     assert as_role("operator").get(path).status_code == 403
     assert client.get(path).status_code in (302, 303)
+
+
+def test_links_made_before_plans_redirect_to_the_plan_with_the_objective(app, as_role):
+    evaluator = as_role("evaluator")
+    old = evaluator.get(f"/rapporti/obiettivo?id={OBJECTIVE}")
+    assert old.status_code == 302 and old.headers["Location"].endswith(f"/rapporti/obiettivo?id={OBJECTIVE}&piano=1")
+    old_pdf = evaluator.get(f"/rapporti/obiettivo.pdf?id={OBJECTIVE}")
+    assert old_pdf.status_code == 302 and "piano=1" in old_pdf.headers["Location"]
+    old_values = evaluator.get(f"/indicatori/obiettivo?id={OBJECTIVE}")
+    assert old_values.status_code == 302 and old_values.headers["Location"].endswith("&piano=1")
+    # an objective no plan has: not found, as before
+    assert evaluator.get("/rapporti/obiettivo?id=nessuno").status_code == 404

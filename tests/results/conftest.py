@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from conftest import IN_SHIPPED_PLAN, give_shipped_plan
 from survey_app.db import get_session
 from survey_app.demo import synthetic_submission
 from survey_app.models import Ambito, Comune, PanelCode, Round
@@ -65,10 +66,12 @@ def foreign_round(app):
 
     with app.app_context():
         session = get_session()
-        session.add(Ambito(code="basso-sebino", name="Basso Sebino",
-                           comuni=[Comune(code="sarnico", name="Sarnico")]))
+        other = Ambito(code="basso-sebino", name="Basso Sebino", comuni=[Comune(code="sarnico", name="Sarnico")])
+        session.add(other)
         session.flush()
-        round_ = open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino")
+        give_shipped_plan(session, other)
+        round_ = open_round(session, "persona-al-centro", "ex-post", ambito_code="basso-sebino",
+                            opens_at=IN_SHIPPED_PLAN)
         session.commit()
         round_id = round_.id
     add_responses(app, round_id, 6)
@@ -88,9 +91,9 @@ def panel_rounds(app):
         panel = create_panel(session, ambito, "Tessere di prova", actor="test")
         issue_codes(session, panel, 12, actor="test")
         before = open_round(session, "persona-al-centro", "ex-ante", ambito_code=ambito.code,
-                            panel=panel)
+                            panel=panel, opens_at=IN_SHIPPED_PLAN)
         after = open_round(session, "persona-al-centro", "ex-post", ambito_code=ambito.code,
-                           panel=panel)
+                           panel=panel, opens_at=datetime(2023, 12, 1))
         session.commit()
         code_ids = list(session.scalars(sa.select(PanelCode.id)
                                         .where(PanelCode.panel_id == panel.id)

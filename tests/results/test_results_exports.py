@@ -19,7 +19,7 @@ from survey_app.exports.csvfiles import EXCEL_IT, codebook_csv, wide_csv
 from survey_app.exports.dataset import ContextLabels, Dataset, SpssNames, spss_name, variables
 from survey_app.exports.sav import sav_bytes
 from survey_app.exports.xlsx import Sheet, data_sheet, workbook
-from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, Questionnaire
+from survey_app.questionnaires.definition import DEFAULT_DIRECTORY, NON_QUESTIONNAIRE_FILES, Questionnaire
 from survey_app.results import charts, compute
 
 
@@ -207,7 +207,7 @@ def test_comparison_payload_hides_small_rows():
 
 def test_shipped_questionnaires_have_valid_unique_variable_names():
     for path in DEFAULT_DIRECTORY.glob("*.json"):
-        if path.name in {"schema.json", "objectives.json", "ambiti.json"}:
+        if path.name in NON_QUESTIONNAIRE_FILES:
             continue
         questionnaire = Questionnaire(json.loads(path.read_text(encoding="utf-8")))
         data = Dataset(pd.DataFrame(columns=["response_id", "round_id", "submitted_hour", "comune",

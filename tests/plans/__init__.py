@@ -1,0 +1,1 @@
+"""Tests of plan files, their import and export."""
