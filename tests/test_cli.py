@@ -31,8 +31,8 @@ def test_changed_file_needs_a_new_version(app, runner, tmp_path):
 
     refused = runner.invoke(args=["questionnaires", "load"])
     assert refused.exit_code == 1
-    assert ("persona-al-centro.json: $.version: version 1 is already loaded with different content; "
-            "increase the version number") in refused.output
+    assert ("persona-al-centro.json: $.version: la versione 1 è già caricata con un contenuto diverso: "
+            "aumenta il numero di versione") in refused.output
 
     data["version"] = 2
     (directory / "persona-al-centro.json").write_text(json.dumps(data), encoding="utf-8")

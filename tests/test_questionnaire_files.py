@@ -44,30 +44,31 @@ DELETE = object()
 
 REJECTIONS = [
     # (change, JSON path, words of the reason)
-    (_set(["title"], DELETE), "$", "'title' is a required property"),
-    (_set(["title", "it"], DELETE), "$.title", "'it' is a required property"),
-    (_set(["version"], "1"), "$.version", "is not of type 'integer'"),
-    (_set(["format"], 2), "$.format", "1 was expected"),
-    (_set(["scales", "agreement5", "points"], 6), "$.scales.agreement5.points", "is not one of [4, 5, 7]"),
+    (_set(["title"], DELETE), "$.title", "campo obbligatorio mancante"),
+    (_set(["title", "it"], DELETE), "$.title.it", "campo obbligatorio mancante"),
+    (_set(["version"], "1"), "$.version", "deve essere un numero intero"),
+    (_set(["format"], 2), "$.format", "deve essere 1"),
+    (_set(["scales", "agreement5", "points"], 6), "$.scales.agreement5.points", "«6» non è ammesso: scrivi uno di 4, 5, 7"),
     (_set(["scales", "agreement5", "labels"], EXAMPLE["scales"]["agreement5"]["labels"][:4]),
-     "$.scales.agreement5.labels", "has 4 labels for a 5-point scale"),
-    (_set(["dimensions", 0, "items", 0, "id"], "Bad Id"), "$.dimensions[0].items[0].id", "does not match"),
+     "$.scales.agreement5.labels", "ha 4 etichette per una scala di 5 punti"),
+    (_set(["dimensions", 0, "items", 0, "id"], "Bad Id"), "$.dimensions[0].items[0].id",
+     "«Bad Id» non è un identificativo valido"),
     (_set(["dimensions", 0, "items", 1, "id"], "access_easy"), "$.dimensions[0].items[1].id",
-     "item id 'access_easy' is already used at $.dimensions[0].items[0]"),
-    (_set(["dimensions", 0, "scale"], "agreement7"), "$.dimensions[0].scale", "unknown scale 'agreement7'"),
-    (_set(["dimensions", 0, "items", 0, "surprise"], True), "$.dimensions[0].items[0]",
-     "Additional properties are not allowed ('surprise' was unexpected)"),
-    (_set(["objective"], "nowhere"), "$.objective", "unknown objective 'nowhere'"),
+     "l'identificativo «access_easy» è già usato da un'altra domanda"),
+    (_set(["dimensions", 0, "scale"], "agreement7"), "$.dimensions[0].scale", "scala sconosciuta «agreement7»; le scale sono: agreement5"),
+    (_set(["dimensions", 0, "items", 0, "surprise"], True), "$.dimensions[0].items[0].surprise",
+     "campo sconosciuto «surprise»"),
+    (_set(["objective"], "nowhere"), "$.objective", "obiettivo sconosciuto «nowhere»: non è nel piano"),
     (_set(["indicators"], ["persona-al-centro.outcome-3", "persona-al-centro.outcome-1"]), "$.indicators[1]",
-     "is not measured by questionnaire in the plan"),
+     "nel piano l'indicatore «persona-al-centro.outcome-1» non si misura con un questionario"),
     (_set(["indicators"], ["persona-al-centro.outcome-3", "welfare-accesso-comunita.outcome-3"]),
-     "$.indicators[1]", "belongs to objective 'welfare-accesso-comunita'"),
+     "$.indicators[1]", "è dell'obiettivo «welfare-accesso-comunita», non di «persona-al-centro»"),
     (_set(["measures", 0, "dimensions"], ["access", "missing"]), "$.measures[0].dimensions",
-     "unknown dimension 'missing'"),
-    (_set(["measures"], []), "$.measures", "should be non-empty"),
-    (_set(["context", 2, "options"], ["beneficiary", "boss"]), "$.context[2].options[1]", "is not one of"),
-    (_set(["context", 1, "options"], DELETE), "$.context[1]", "'options' is a required property"),
-    (_set(["estimated_minutes"], 0), "$.estimated_minutes", "less than the minimum of 1"),
+     "dimensione sconosciuta «missing»"),
+    (_set(["measures"], []), "$.measures", "non può essere vuoto"),
+    (_set(["context", 2, "options"], ["beneficiary", "boss"]), "$.context[2].options[1]", "«boss» non è ammesso: scrivi uno di beneficiary"),
+    (_set(["context", 1, "options"], DELETE), "$.context[1].options", "campo obbligatorio mancante"),
+    (_set(["estimated_minutes"], 0), "$.estimated_minutes", "0 è troppo piccolo: il minimo è 1"),
 ]
 
 
@@ -82,7 +83,8 @@ def test_indicator_without_measure_rejected():
     data = mutated(lambda d: d["indicators"].append("inclusione-attiva-distretto.outcome-1"))
     data["objective"] = "persona-al-centro"
     reasons = [str(p) for p in validate_definition(data, CATALOG, source="x.json")]
-    assert "x.json: $.indicators[1]: indicator 'inclusione-attiva-distretto.outcome-1' has no entry in $.measures" in reasons
+    assert ("x.json: $.indicators[1]: l'indicatore «inclusione-attiva-distretto.outcome-1» non dice come si calcola "
+            "(manca la sua misura)") in reasons
 
 
 def test_every_shipped_questionnaire_is_valid():
@@ -113,13 +115,13 @@ def test_invalid_json_reported_with_position(tmp_path):
     path.write_text('{"format": 1,\n "id": }', encoding="utf-8")
     with pytest.raises(QuestionnaireError) as caught:
         read_definition_file(path, CATALOG)
-    assert str(caught.value).startswith("broken.json: $: invalid JSON at line 2 column 8")
+    assert str(caught.value).startswith("broken.json: $: JSON non valido alla riga 2, colonna 8")
 
 
 def test_id_must_match_file_name(tmp_path):
     path = tmp_path / "other-name.json"
     path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
-    with pytest.raises(QuestionnaireError, match=r"other-name.json: \$.id: id 'persona-al-centro' must match"):
+    with pytest.raises(QuestionnaireError, match=r"other-name.json: \$.id: l'identificativo «persona-al-centro» deve essere uguale"):
         read_definition_file(path, CATALOG)
 
 
@@ -143,6 +145,6 @@ def test_check_command_fails_precisely_on_a_broken_copy(runner, tmp_path):
     broken.write_text(json.dumps(data), encoding="utf-8")
     result = runner.invoke(args=["questionnaires", "check", str(broken)])
     assert result.exit_code == 1
-    assert ("persona-al-centro.json: $.dimensions[1].items[0].scale: unknown scale 'nope'; "
-            "defined scales: agreement5") in result.output
+    assert ("persona-al-centro.json: $.dimensions[1].items[0].scale: scala sconosciuta «nope»; "
+            "le scale sono: agreement5") in result.output
     assert "0 valid, 1 invalid" in result.output

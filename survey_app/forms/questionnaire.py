@@ -37,6 +37,10 @@ ROLE_LABELS = {
 }
 
 
+#: the label of a context question whose questionnaire gives none
+CONTEXT_LABELS = {"comune": _l("Comune"), "service": _l("Servizio"), "role": _l("Chi risponde?")}
+
+
 ENTRY_CHANNEL_LABELS = {
     "paper": _l("Questionario cartaceo riconsegnato"),
     "assisted": _l("Risposte date con l'aiuto di un operatore"),
@@ -164,33 +168,16 @@ def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple,
 
     comune_question = questionnaire.context_question("comune")
     if comune_question and ask_comune:
-        setattr(GeneratedForm, "comune", SelectField(
-            localized(comune_question.get("label"), language) or _l("Comune"),
-            choices=[SelectChoice("", _l("— scegli —"))] + [SelectChoice(str(cid), name) for cid, name in comuni],
-            validators=[_required_choice(comune_question)],
-        ))
+        GeneratedForm.comune = SelectField(localized(comune_question.get("label"), language) or CONTEXT_LABELS["comune"], choices=[SelectChoice("", _l("— scegli —"))] + [SelectChoice(str(cid), name) for cid, name in comuni], validators=[_required_choice(comune_question)])
     service_question = questionnaire.context_question("service")
     if service_question and ask_service:
-        setattr(GeneratedForm, "service", RadioField(
-            localized(service_question.get("label"), language) or _l("Servizio"),
-            choices=[SelectChoice(o["id"], localized(o["label"], language)) for o in service_question["options"]],
-            validators=[_required_choice(service_question)],
-        ))
+        GeneratedForm.service = RadioField(localized(service_question.get("label"), language) or CONTEXT_LABELS["service"], choices=[SelectChoice(o["id"], localized(o["label"], language)) for o in service_question["options"]], validators=[_required_choice(service_question)])
     role_question = questionnaire.context_question("role")
     if role_question:
-        setattr(GeneratedForm, "role", RadioField(
-            localized(role_question.get("label"), language) or _l("Chi risponde?"),
-            choices=[SelectChoice(role, ROLE_LABELS[role]) for role in role_question["options"]],
-            validators=[_required_choice(role_question)],
-        ))
+        GeneratedForm.role = RadioField(localized(role_question.get("label"), language) or CONTEXT_LABELS["role"], choices=[SelectChoice(role, ROLE_LABELS[role]) for role in role_question["options"]], validators=[_required_choice(role_question)])
     if questionnaire.comment:
         max_length = questionnaire.comment.get("max_length", 1000)
-        setattr(GeneratedForm, "comment", TextAreaField(
-            localized(questionnaire.comment["label"], language),
-            description=localized(questionnaire.comment.get("hint"), language),
-            validators=[Optional(), Length(max=max_length, message=_l(
-                "Il commento è troppo lungo: al massimo %(max)d caratteri.", max=max_length))],
-        ))
+        GeneratedForm.comment = TextAreaField(localized(questionnaire.comment["label"], language), description=localized(questionnaire.comment.get("hint"), language), validators=[Optional(), Length(max=max_length, message=_l("Il commento è troppo lungo: al massimo %(max)d caratteri.", max=max_length))])
     return GeneratedForm
 
 

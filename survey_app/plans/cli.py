@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from survey_app.commands import ambito_option
 from survey_app.db import get_session
 from survey_app.plans.exporting import export_json, export_xlsx, find_plan, plan_summaries
-from survey_app.plans.fileformat import PlanFileError, is_workbook, questionnaire_measures, read_plan_file
+from survey_app.plans.fileformat import PlanFileError, is_workbook, read_plan_file
 from survey_app.plans.importing import PlanImportRejected, create_ambito, import_plan
 from survey_app.plans.workbook import write_workbook
+from survey_app.questionnaires.queries import known_measures
 
 
 @click.group("plans")
@@ -55,7 +56,7 @@ def _import(path: Path, ambito_code: str | None, dry_run: bool, new_ambito: str 
         ambito = ambito_option(ambito_code)
     raw = path.read_bytes()
     try:
-        parsed = read_plan_file(path.name, raw, questionnaire_measures(Path(current_app.config["QUESTIONNAIRE_DIR"])))
+        parsed = read_plan_file(path.name, raw, known_measures(session, Path(current_app.config["QUESTIONNAIRE_DIR"])))
         summary = import_plan(session, ambito, parsed, actor="cli", filename=path.name,
                               file_format="xlsx" if is_workbook(path.name, raw) else "json", dry_run=dry_run)
     except (PlanFileError, PlanImportRejected) as exc:

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from survey_app.plan.catalog import INDICATOR_KINDS, PlanCatalog, parse_catalog
+from survey_app.schema_reasons import schema_error_reasons
+from survey_app.schema_reasons import shown as _shown
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 FORMAT = 1
@@ -160,68 +161,9 @@ def _validator():
     return schema_validator(SCHEMA_PATH)
 
 
-_TYPE_NAMES = {
-    "string": _l("un testo"), "integer": _l("un numero intero"), "number": _l("un numero"), "array": _l("un elenco"),
-    "object": _l("un oggetto"), "boolean": _l("true o false"),
-}
-
-
-def _type_names(expected) -> str:
-    names = [expected] if isinstance(expected, str) else list(expected)
-    return _(" o ").join(str(_TYPE_NAMES.get(n, n)) for n in names if n != "null") or "null"
-
-
-def _shown(value, length: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _pattern_reason(pattern: str, value) -> str:
-    if pattern == r"\S":
-        return _("non può essere vuoto")
-    if pattern.startswith("^https?"):
-        return _("«%(value)s» non è un indirizzo web: deve cominciare con http:// o https://", value=_shown(value))
-    return _("«%(value)s» non è un identificativo valido: usa lettere minuscole senza accenti, cifre e trattini "
-             "(e punti negli identificativi degli indicatori)", value=_shown(value))
-
-
 def _schema_issue(error) -> list[Issue]:
     """Translate one jsonschema error into located Italian reasons."""
-    path, kind, value = error.json_path, error.validator, error.instance
-    if kind == "required":
-        present = value if isinstance(value, dict) else {}
-        return [Issue(f"{path}.{name}", _("campo obbligatorio mancante"))
-                for name in error.validator_value if name not in present]
-    if kind == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        return [Issue(f"{path}.{name}", _("campo sconosciuto «%(name)s»", name=_shown(name)))
-                for name in value if name not in known]
-    if kind == "type":
-        reason = _("deve essere %(type)s", type=_type_names(error.validator_value))
-    elif kind == "enum":
-        reason = _("«%(value)s» non è ammesso: scrivi uno di %(values)s", value=_shown(value),
-                   values=", ".join(str(v) for v in error.validator_value))
-    elif kind == "const":
-        reason = _("deve essere %(value)s", value=_shown(error.validator_value))
-    elif kind == "minimum":
-        reason = _("%(value)s è troppo piccolo: il minimo è %(limit)s", value=value, limit=error.validator_value)
-    elif kind == "maximum":
-        reason = _("%(value)s è troppo grande: il massimo è %(limit)s", value=value, limit=error.validator_value)
-    elif kind == "pattern":
-        reason = _pattern_reason(error.validator_value, value)
-    elif kind == "maxLength":
-        reason = _("è troppo lungo: al massimo %(n)d caratteri", n=error.validator_value)
-    elif kind == "minItems":
-        reason = _("non può essere vuoto")
-    elif kind == "maxItems":
-        reason = _("ha troppi elementi: al massimo %(n)d", n=error.validator_value)
-    elif kind == "oneOf":
-        reason = _("deve essere un testo o un oggetto")
-    elif kind == "uniqueItems":
-        reason = _("contiene valori ripetuti")
-    else:
-        reason = error.message
-    return [Issue(path, reason)]
+    return [Issue(path, reason) for path, reason in schema_error_reasons(error)]
 
 
 def _schema_issues(data: object) -> list[Issue]:

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,11 +37,11 @@ from survey_app.plans.fileformat import (
     MAX_FILE_BYTES,
     PlanFileError,
     is_workbook,
-    questionnaire_measures,
     read_plan_file,
 )
 from survey_app.plans.importing import PlanImportRejected, import_plan
 from survey_app.plans.workbook import write_workbook
+from survey_app.questionnaires.queries import known_measures
 
 bp = Blueprint("plans", __name__, url_prefix="/amministrazione/piani")
 
@@ -94,8 +104,7 @@ def index():
             filename = Path(upload.filename or "piano").name[:200]
             raw = upload.read(MAX_FILE_BYTES + 1)
             try:
-                parsed = read_plan_file(filename, raw, questionnaire_measures(
-                    Path(current_app.config["QUESTIONNAIRE_DIR"])))
+                parsed = read_plan_file(filename, raw, known_measures(db, Path(current_app.config["QUESTIONNAIRE_DIR"])))
                 summary = import_plan(db, ambito, parsed, actor=current_user, filename=filename,
                                       file_format="xlsx" if is_workbook(filename, raw) else "json", dry_run=dry_run)
             except (PlanFileError, PlanImportRejected) as exc:

@@ -10,8 +10,8 @@ problem at its sheet, row and column. The column «altri dati (JSON)» carries t
 objective or indicator the sheets have no column for, so that an exported plan imports
 unchanged.
 
-A workbook is a ZIP archive: before openpyxl opens it (read-only, streaming), its
-uncompressed size is bounded, and so are the rows and columns read from each sheet.
+Opening is bounded as for every upload (:func:`survey_app.spreadsheets.open_workbook`): so
+are the uncompressed size and the rows and columns read from each sheet.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 
 from survey_app.exports import neutralise_cell
-from survey_app.indicators.importing import _cell_text as cell_text
 from survey_app.plans.fileformat import (
     FORMAT,
     INDICATOR_FIELDS,
@@ -38,6 +34,14 @@ from survey_app.plans.fileformat import (
     PlanFileError,
     Problem,
     parse_plan,
+)
+from survey_app.spreadsheets import (
+    SheetLocator,
+    WorkbookUnreadable,
+    cell_text,
+    fold,
+    open_workbook,
+    sheet_rows,
 )
 
 SHEET_HELP, SHEET_PLAN, SHEET_OBJECTIVES, SHEET_INDICATORS = "Istruzioni", "Piano", "Obiettivi", "Indicatori"
@@ -66,10 +70,7 @@ _TRUE = {"si", "s", "yes", "y", "true", "vero", "x", "1"}
 _FALSE = {"no", "n", "false", "falso", "0"}
 
 
-def _fold(text: str) -> str:
-    """``Sì`` → ``si``, ``Ex-Ante`` → ``ex ante``: how a cell of a list is compared."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[\s_\-]+", " ", ascii_text).strip()
+_fold = fold
 
 
 _STATUSES = {**{_fold(w): s for s, w in STATUS_WORDS.items()}, **{_fold(s): s for s in STATUS_WORDS},
@@ -79,41 +80,11 @@ _KINDS = {**{_fold(w): k for k, w in KIND_WORDS.items()}, **{k: k for k in KIND_
 _TIMINGS = {_fold(t).replace(" ", ""): t for t in TIMINGS}
 
 
-class WorkbookLocator(Locator):
-    """Places JSON paths at the sheet, row and column they were read from."""
+class WorkbookLocator(SheetLocator, Locator):
+    """Places JSON paths at the sheet, row and column of the plan workbook they were read from."""
 
     def __init__(self):
-        self.places: dict[str, tuple[str, int | None, str | None]] = {}
-
-    def add(self, path: str, sheet: str, row: int | None = None, column: str | None = None) -> str:
-        self.places[path] = (sheet, row, column)
-        return path
-
-    def place(self, path: str) -> tuple[str, int | None, str | None] | None:
-        while path:
-            if path in self.places:
-                return self.places[path]
-            path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path) if re.search(r"(\.[^.\[]+|\[\d+\])$", path) else ""
-        return None
-
-    def where(self, path: str) -> str:
-        place = self.place(path)
-        if place is None:
-            return path
-        sheet, row, column = place
-        if row is None:
-            return _("foglio %(sheet)s", sheet=sheet) if column is None else \
-                _("foglio %(sheet)s, colonna «%(column)s»", sheet=sheet, column=column)
-        if column is None:
-            return _("foglio %(sheet)s, riga %(row)d", sheet=sheet, row=row)
-        return _("foglio %(sheet)s, riga %(row)d, colonna «%(column)s»", sheet=sheet, row=row, column=column)
-
-    def order(self, path: str):
-        place = self.place(path)
-        if place is None:
-            return [9, 0, path]
-        sheet, row, column = place
-        return [SHEETS.index(sheet) if sheet in SHEETS else -1, row or 0, column or ""]
+        super().__init__(SHEETS)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -344,15 +315,7 @@ class _Reader:
 
 
 def _rows(sheet) -> list[tuple[int, list]]:
-    rows = []
-    # read-only sheets yield every row from the first, empty ones included: the count is the row number
-    for line, cells in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1):
-        rows.append((line, list(cells)))
-        if len(rows) > MAX_ROWS + 1:
-            break
-    while rows and not any(cell_text(v) for v in rows[-1][1]):
-        rows.pop()
-    return rows
+    return sheet_rows(sheet, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
 
 
 def read_workbook(source: str, raw: bytes, questionnaires: Mapping[str, Sequence[str]]) -> ParsedPlan:
@@ -360,24 +323,10 @@ def read_workbook(source: str, raw: bytes, questionnaires: Mapping[str, Sequence
 
     :raise PlanFileError: with every problem found, each at its sheet, row and column.
     """
-    unreadable = PlanFileError([Problem(source, "", _("non è un file Excel (.xlsx) leggibile"))])
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            inside = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise unreadable from exc
-    if inside > MAX_UNCOMPRESSED_BYTES:
-        raise PlanFileError([Problem(source, "", _("il file è troppo grande una volta decompresso (più di %(mb)d MB)",
-                                                   mb=MAX_UNCOMPRESSED_BYTES // (1024 * 1024)))])
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # files saved by Excel carry extensions openpyxl does not read
-            warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise unreadable from exc
+        book = open_workbook(raw, max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES)
+    except WorkbookUnreadable as exc:
+        raise PlanFileError([Problem(source, "", str(exc))]) from exc
     reader = _Reader()
     try:
         sheets, present = {}, set(book.sheetnames)

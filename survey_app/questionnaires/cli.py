@@ -1,12 +1,14 @@
-"""``flask questionnaires ...`` commands: check and load the questionnaire files."""
+"""``flask questionnaires ...`` commands: check and load the questionnaire files, import and export XLSForm."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from survey_app.db import get_session
 from survey_app.plan.catalog import load_catalog
@@ -15,7 +17,11 @@ from survey_app.questionnaires.definition import (
     questionnaire_files,
     read_definition_file,
 )
-from survey_app.questionnaires.operations import load_directory
+from survey_app.questionnaires.operations import (
+    ambito_comuni,
+    load_directory,
+    read_questionnaire_upload,
+)
 
 
 @click.group("questionnaires")
@@ -61,6 +67,99 @@ def load_command() -> None:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
     click.echo(f"Questionnaires: {len(report.added)} added, {len(report.unchanged)} unchanged.")
+
+
+def _plan_for(session, reference: str | None):
+    """The plan named by ``--plan``, or the only plan there is; ``None`` when there is none."""
+    from survey_app.plans.exporting import find_plan, plan_summaries
+
+    plans = plan_summaries(session)
+    if reference is None:
+        if len(plans) > 1:
+            known = ", ".join(f"{p['id']} ({p['ambito']}/{p['code']})" for p in plans)
+            raise click.UsageError(f"several plans exist: name the one the questionnaire measures with --plan; "
+                                   f"known: {known}")
+        return find_plan(session, str(plans[0]["id"])) if plans else None
+    plan = find_plan(session, reference)
+    if plan is None:
+        known = ", ".join(f"{p['id']} ({p['ambito']}/{p['code']})" for p in plans) or "none"
+        raise click.UsageError(f"unknown plan {reference!r}; known: {known}")
+    return plan
+
+
+@questionnaires_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_reference", metavar="PLAN",
+              help="The plan (id or AMBITO/CODE) whose indicators the questionnaire measures; "
+                   "needed only when several plans exist.")
+@click.option("--dry-run", is_flag=True, help="Check the file and store nothing.")
+@with_appcontext
+def import_command(path: Path, plan_reference: str | None, dry_run: bool) -> None:
+    """Publish a questionnaire from an XLSForm workbook (.xlsx) or a JSON file: all of it or nothing.
+
+    The workbook is checked like a JSON file, against the plan's objectives and indicators.
+    Every problem is printed as ``FILE: foglio S, riga N, colonna «C»: MOTIVO`` and the exit
+    status is 1. The questionnaire is stored as a new version and linked to the indicators it
+    measures in the plan; the same file imported again changes nothing.
+    """
+    from survey_app.questionnaires.operations import import_questionnaire, plan_catalog
+
+    with force_locale("it"):  # the problems of the file, in the language of whoever wrote it
+        session = get_session()
+        plan = _plan_for(session, plan_reference)
+        directory = Path(current_app.config["QUESTIONNAIRE_DIR"])
+        catalog = plan_catalog(session, plan) if plan is not None else load_catalog(directory / "objectives.json")
+        raw = path.read_bytes()
+        try:
+            definition, file_format = read_questionnaire_upload(path.name, raw, catalog)
+            result = import_questionnaire(session, definition, plan=plan, actor="cli", filename=path.name,
+                                          file_format=file_format, dry_run=dry_run)
+        except QuestionnaireError as exc:
+            session.rollback()
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s): nothing imported.", err=True)
+            raise SystemExit(1) from None
+    where = f" in plan {plan.id} ({plan.ambito.code}/{plan.code})" if plan is not None else ""
+    what = "new version" if result.added else "already published, unchanged"
+    if dry_run:
+        session.rollback()
+        click.echo(f"{path.name} is valid: {result.label}{where}; {what}. Nothing stored (--dry-run).")
+        return
+    session.commit()
+    click.echo(f"Imported {path.name}: {result.label}{where}; {what}; {result.links} new indicator link(s).")
+
+
+@questionnaires_cli.command("export")
+@click.argument("questionnaire_id", metavar="ID")
+@click.option("--version", "version", type=int, help="The version to write (the latest by default).")
+@click.option("--format", "fmt", type=click.Choice(["xlsform", "json"]), default="xlsform", show_default=True)
+@click.option("--ambito", "ambito_code", help="The Ambito whose comuni the XLSForm's comune question offers; "
+                                              "needed only when several exist.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the file (.xlsx or .json).")
+@with_appcontext
+def export_command(questionnaire_id: str, version: int | None, fmt: str, ambito_code: str | None,
+                   output: Path) -> None:
+    """Write a stored questionnaire as an XLSForm workbook (ODK Collect, KoboToolbox) or as JSON.
+
+    The file imports back to the same questionnaire (the same content hash).
+    """
+    from survey_app.commands import ambito_option
+    from survey_app.questionnaires.operations import stored_version
+    from survey_app.questionnaires.xlsform import write_xlsform
+
+    session = get_session()
+    stored = stored_version(session, questionnaire_id, version)
+    if stored is None:
+        raise click.UsageError(f"no questionnaire {questionnaire_id!r}" + (f" version {version}" if version else ""))
+    if fmt == "json":
+        output.write_text(json.dumps(stored.definition, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    else:
+        ambito = ambito_option(ambito_code)
+        with force_locale("it"):
+            output.write_bytes(write_xlsform(stored.definition, ambito_comuni(session, ambito)))
+    click.echo(f"Wrote {output} ({stored.questionnaire_id} v{stored.version}).")
 
 
 def init_app(app) -> None:

@@ -1,7 +1,9 @@
 """Questionnaire files: validation against ``questionnaires/schema.json`` and the plan, and navigation.
 
-Pure module: no Flask, no database. A questionnaire is one JSON file (format 1). Validation
-happens in two passes that report problems the same way (file, JSON path, reason):
+Pure module: no Flask request, no database. A questionnaire is one JSON file (format 1), or
+an XLSForm workbook read into one (:mod:`survey_app.questionnaires.xlsform`). Validation
+happens in two passes that report problems the same way (file, JSON path, reason in the
+interface language, Italian first: staff read them):
 
 1. the JSON Schema, for shape and types;
 2. cross-references the schema cannot express: scale ids, unique item ids, label counts,
@@ -17,6 +19,8 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from flask_babel import gettext as _
 
 from survey_app.plan.catalog import PlanCatalog
 
@@ -38,7 +42,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.reason}"
+        return f"{self.file}: {self.path}: {self.reason}" if self.path else f"{self.file}: {self.reason}"
 
 
 class QuestionnaireError(ValueError):
@@ -74,11 +78,13 @@ def content_hash(definition: dict) -> str:
 def _schema_problems(data: object, source: str) -> list[Problem]:
     import jsonschema
 
+    from survey_app.schema_reasons import schema_error_reasons
+
     problems = []
     for error in _validator().iter_errors(data):
         # oneOf/anyOf/allOf errors are vague on their own; their best sub-error names the field
         best = jsonschema.exceptions.best_match([error]) if error.context else error
-        problems.append(Problem(source, best.json_path, best.message))
+        problems.extend(Problem(source, path, reason) for path, reason in schema_error_reasons(best))
     return sorted(set(problems))
 
 
@@ -92,70 +98,74 @@ def _reference_problems(data: dict, source: str, catalog: PlanCatalog | None) ->
     for scale_id, scale in scales.items():
         if len(scale["labels"]) != scale["points"]:
             add(f"$.scales.{scale_id}.labels",
-                f"has {len(scale['labels'])} labels for a {scale['points']}-point scale")
+                _("ha %(labels)d etichette per una scala di %(points)d punti",
+                  labels=len(scale["labels"]), points=scale["points"]))
         if scale.get("top_box", 2) >= scale["points"]:
-            add(f"$.scales.{scale_id}.top_box", "must be smaller than the number of points")
+            add(f"$.scales.{scale_id}.top_box", _("deve essere minore del numero di punti della scala"))
 
     seen_items: dict[str, str] = {}
     dimension_ids: set[str] = set()
     for d, dimension in enumerate(data["dimensions"]):
         dpath = f"$.dimensions[{d}]"
         if dimension["id"] in dimension_ids:
-            add(f"{dpath}.id", f"dimension id {dimension['id']!r} is used twice")
+            add(f"{dpath}.id", _("la dimensione «%(id)s» compare due volte", id=dimension["id"]))
         dimension_ids.add(dimension["id"])
         for i, item in enumerate(dimension["items"]):
             ipath = f"{dpath}.items[{i}]"
             if item["id"] in seen_items:
-                add(f"{ipath}.id", f"item id {item['id']!r} is already used at {seen_items[item['id']]}")
+                add(f"{ipath}.id", _("l'identificativo «%(id)s» è già usato da un'altra domanda", id=item["id"]))
             else:
                 seen_items[item["id"]] = ipath
             scale_id = item.get("scale", dimension.get("scale"))
             if scale_id is None:
-                add(ipath, "has no scale and its dimension has no default scale")
+                add(ipath, _("la domanda non ha una scala e la sua dimensione non ne indica una"))
             elif scale_id not in scales:
                 add(f"{ipath}.scale" if "scale" in item else f"{dpath}.scale",
-                    f"unknown scale {scale_id!r}; defined scales: {', '.join(sorted(scales))}")
+                    _("scala sconosciuta «%(id)s»; le scale sono: %(scales)s", id=scale_id,
+                      scales=", ".join(sorted(scales))))
 
     kinds = [c["kind"] for c in data["context"]]
     for kind in set(kinds):
         if kinds.count(kind) > 1:
-            add("$.context", f"context question {kind!r} appears {kinds.count(kind)} times")
+            add("$.context", _("la domanda di contesto «%(kind)s» compare %(n)d volte", kind=kind,
+                               n=kinds.count(kind)))
     for c, question in enumerate(data["context"]):
         option_ids = [o["id"] for o in question.get("options", []) if isinstance(o, dict)]
         if len(option_ids) != len(set(option_ids)):
-            add(f"$.context[{c}].options", "option ids must be unique")
+            add(f"$.context[{c}].options", _("le opzioni devono avere identificativi diversi"))
 
     measured = set()
     for m, measure in enumerate(data["measures"]):
         mpath = f"$.measures[{m}]"
         if measure["indicator"] not in data["indicators"]:
             add(f"{mpath}.indicator",
-                f"indicator {measure['indicator']!r} is not listed in $.indicators")
+                _("l'indicatore «%(id)s» non è tra gli indicatori del questionario", id=measure["indicator"]))
         measured.add(measure["indicator"])
         for ref in measure.get("items", []):
             if ref not in seen_items:
-                add(f"{mpath}.items", f"unknown item {ref!r}")
+                add(f"{mpath}.items", _("domanda sconosciuta «%(id)s»", id=ref))
         for ref in measure.get("dimensions", []):
             if ref not in dimension_ids:
-                add(f"{mpath}.dimensions", f"unknown dimension {ref!r}")
+                add(f"{mpath}.dimensions", _("dimensione sconosciuta «%(id)s»", id=ref))
     for n, indicator_id in enumerate(data["indicators"]):
         if indicator_id not in measured:
-            add(f"$.indicators[{n}]", f"indicator {indicator_id!r} has no entry in $.measures")
+            add(f"$.indicators[{n}]", _("l'indicatore «%(id)s» non dice come si calcola (manca la sua misura)",
+                                        id=indicator_id))
 
     if catalog is not None:
         if data["objective"] not in catalog.objectives:
-            add("$.objective", f"unknown objective {data['objective']!r} (not in objectives.json)")
+            add("$.objective", _("obiettivo sconosciuto «%(id)s»: non è nel piano", id=data["objective"]))
         for n, indicator_id in enumerate(data["indicators"]):
             spec = catalog.indicators.get(indicator_id)
             if spec is None:
-                add(f"$.indicators[{n}]", f"unknown indicator {indicator_id!r} (not in objectives.json)")
+                add(f"$.indicators[{n}]", _("indicatore sconosciuto «%(id)s»: non è nel piano", id=indicator_id))
             elif not spec.via_questionnaire:
                 add(f"$.indicators[{n}]",
-                    f"indicator {indicator_id!r} is not measured by questionnaire in the plan")
+                    _("nel piano l'indicatore «%(id)s» non si misura con un questionario", id=indicator_id))
             elif spec.objective_id != data["objective"]:
                 add(f"$.indicators[{n}]",
-                    f"indicator {indicator_id!r} belongs to objective {spec.objective_id!r}, "
-                    f"not {data['objective']!r}")
+                    _("l'indicatore «%(id)s» è dell'obiettivo «%(its)s», non di «%(objective)s»",
+                      id=indicator_id, its=spec.objective_id, objective=data["objective"]))
     return problems
 
 
@@ -172,7 +182,24 @@ def validate_definition(
     if problems:
         # cross-reference checks assume the shape the schema guarantees
         return problems
-    return _reference_problems(data, source, catalog)
+    # one problem once, even when two checks reach it (an item's scale is its dimension's)
+    return list(dict.fromkeys(_reference_problems(data, source, catalog)))
+
+
+def decode_definition(source: str, raw: bytes) -> object:
+    """Decode the bytes of a JSON questionnaire file (not yet validated).
+
+    :raise QuestionnaireError: when they are not UTF-8 text or not JSON.
+    """
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireError([Problem(source, "$", _("non è testo UTF-8: %(reason)s", reason=exc.reason))]) from exc
+    except json.JSONDecodeError as exc:
+        raise QuestionnaireError(
+            [Problem(source, "$", _("JSON non valido alla riga %(line)d, colonna %(column)d: %(reason)s",
+                                    line=exc.lineno, column=exc.colno, reason=exc.msg))]
+        ) from exc
 
 
 def read_definition_file(path: Path, catalog: PlanCatalog | None = None) -> dict:
@@ -182,17 +209,11 @@ def read_definition_file(path: Path, catalog: PlanCatalog | None = None) -> dict
         ``id`` that does not match the file name.
     """
     source = path.name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise QuestionnaireError([Problem(source, "$", f"not UTF-8 text: {exc.reason}")]) from exc
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(
-            [Problem(source, "$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
-        ) from exc
+    data = decode_definition(source, path.read_bytes())
     problems = validate_definition(data, catalog, source=source)
     if not problems and data["id"] != path.stem:
-        problems.append(Problem(source, "$.id", f"id {data['id']!r} must match the file name {path.stem!r}"))
+        problems.append(Problem(source, "$.id", _("l'identificativo «%(id)s» deve essere uguale al nome del file "
+                                                  "«%(stem)s»", id=data["id"], stem=path.stem)))
     if problems:
         raise QuestionnaireError(problems)
     return data

@@ -1,9 +1,10 @@
-"""Load validated questionnaire definitions into the database as frozen versions."""
+"""Writes of questionnaires: frozen versions loaded from the folder or imported (XLSForm, JSON), linked to a plan."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,8 +45,8 @@ def load_definitions(session: Session, definitions: list[dict]) -> LoadReport:
             else:
                 problems.append(Problem(
                     f"{definition['id']}.json", "$.version",
-                    f"version {definition['version']} is already loaded with different content; "
-                    "increase the version number to publish the change",
+                    _("la versione %(version)d è già caricata con un contenuto diverso: aumenta il numero "
+                      "di versione per pubblicare la modifica", version=definition["version"]),
                 ))
             continue
         session.add(QuestionnaireVersion(
@@ -95,3 +96,77 @@ def load_directory(session: Session, directory) -> LoadReport:
     link_home_questionnaires(session, plan, definitions)
     session.commit()
     return report
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_questionnaire` did (or would do, on a dry run)."""
+
+    label: str
+    added: bool
+    links: int
+
+
+def plan_catalog(session: Session, plan):
+    """Return the :class:`~survey_app.plan.catalog.PlanCatalog` of a stored *plan*."""
+    from survey_app.plan.catalog import parse_catalog
+    from survey_app.plans.exporting import plan_data
+
+    return parse_catalog(plan_data(session, plan)["objectives"])
+
+
+def import_questionnaire(session: Session, definition: dict, *, plan=None, actor, filename: str,
+                         file_format: str, dry_run: bool = False) -> ImportResult:
+    """Store a checked *definition* as a new questionnaire version and link it to *plan*'s indicators.
+
+    The caller checked *definition* against *plan*'s catalog (or the shipped one). The same
+    content already stored is no change; the same version with other content is refused
+    (:func:`load_definitions`). Publishing is audited; nothing is committed here.
+    """
+    from survey_app.audit import record
+    from survey_app.plan.operations import link_home_questionnaires
+
+    report = load_definitions(session, [definition])
+    label = f"{definition['id']} v{definition['version']}"
+    links = link_home_questionnaires(session, plan, [definition]) if plan is not None else 0
+    if report.added and not dry_run:
+        stored = session.scalar(select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == definition["id"],
+            QuestionnaireVersion.version == definition["version"]))
+        record(session, actor, "questionnaire.publish", stored, questionnaire=definition["id"],
+               version=definition["version"], file=filename, format=file_format,
+               plan=plan.id if plan is not None else None, content_hash=stored.content_hash)
+    return ImportResult(label=label, added=bool(report.added), links=links)
+
+
+def stored_version(session: Session, questionnaire_id: str, version: int | None = None) -> QuestionnaireVersion | None:
+    """Return *version* of *questionnaire_id* (the latest when ``None``), or ``None``."""
+    if version is None:
+        return latest_version(session, questionnaire_id)
+    return session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire_id, QuestionnaireVersion.version == version))
+
+
+def ambito_comuni(session: Session, ambito) -> list[tuple[str, str]]:
+    """``(code, name)`` of *ambito*'s comuni, by name: the choices of an XLSForm's comune question."""
+    from survey_app.models import Comune
+
+    return [(c.code, c.name) for c in session.scalars(
+        select(Comune).where(Comune.ambito_id == ambito.id).order_by(Comune.name))]
+
+
+def read_questionnaire_upload(filename: str, raw: bytes, catalog) -> tuple[dict, str]:
+    """Read and check an uploaded questionnaire, XLSForm (.xlsx) or JSON; return it and its format.
+
+    :raise QuestionnaireError: with every problem, each at its sheet, row and column (or JSON path).
+    """
+    from survey_app.questionnaires.definition import decode_definition, validate_definition
+    from survey_app.questionnaires.xlsform_reading import read_xlsform
+
+    if raw[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsform(filename, raw, catalog), "xlsform"
+    data = decode_definition(filename, raw)
+    problems = validate_definition(data, catalog, source=filename)
+    if problems:
+        raise QuestionnaireError(problems)
+    return data, "json"
