@@ -147,7 +147,7 @@ def export_command(questionnaire_id: str, version: int | None, fmt: str, ambito_
     """
     from survey_app.commands import ambito_option
     from survey_app.questionnaires.operations import stored_version
-    from survey_app.questionnaires.xlsform import write_xlsform
+    from survey_app.questionnaires.xlsform import XLSFormExportError, write_xlsform
 
     session = get_session()
     stored = stored_version(session, questionnaire_id, version)
@@ -157,9 +157,72 @@ def export_command(questionnaire_id: str, version: int | None, fmt: str, ambito_
         output.write_text(json.dumps(stored.definition, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     else:
         ambito = ambito_option(ambito_code)
-        with force_locale("it"):
-            output.write_bytes(write_xlsform(stored.definition, ambito_comuni(session, ambito)))
+        try:
+            with force_locale("it"):
+                body = write_xlsform(stored.definition, ambito_comuni(session, ambito))
+        except XLSFormExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        output.write_bytes(body)
     click.echo(f"Wrote {output} ({stored.questionnaire_id} v{stored.version}).")
+
+
+@questionnaires_cli.command("translation-sheet")
+@click.argument("questionnaire_id", metavar="ID")
+@click.option("--language", required=True, help="The code of the new language, e.g. fr, uk, ar.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the sheet (.xlsx).")
+@with_appcontext
+def translation_sheet_command(questionnaire_id: str, language: str, output: Path) -> None:
+    """Write the texts of questionnaire ID (latest version) beside an empty column for LANGUAGE."""
+    from survey_app.questionnaires.operations import stored_version
+    from survey_app.questionnaires.translation_sheet import write_translation_sheet
+
+    stored = stored_version(get_session(), questionnaire_id)
+    if stored is None:
+        raise click.UsageError(f"no questionnaire {questionnaire_id!r}")
+    try:
+        output.write_bytes(write_translation_sheet(stored.definition, language))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"Wrote {output} ({stored.questionnaire_id} v{stored.version}, texts for {language}).")
+
+
+@questionnaires_cli.command("translation-import")
+@click.argument("questionnaire_id", metavar="ID")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the sheet and store nothing.")
+@with_appcontext
+def translation_import_command(questionnaire_id: str, path: Path, dry_run: bool) -> None:
+    """Publish the next version of questionnaire ID with the language of a filled translation sheet.
+
+    Every text must be translated: otherwise each missing one is printed, as
+    ``FILE: foglio Traduzione, riga N, colonna «C»: MOTIVO``, and nothing is stored.
+    """
+    from survey_app.questionnaires.operations import import_questionnaire, stored_version
+    from survey_app.questionnaires.translation_sheet import read_translation_sheet, translated
+
+    session = get_session()
+    stored = stored_version(session, questionnaire_id)
+    if stored is None:
+        raise click.UsageError(f"no questionnaire {questionnaire_id!r}")
+    with force_locale("it"):
+        try:
+            language, texts = read_translation_sheet(path.name, path.read_bytes(), stored.definition)
+            definition = translated(stored.definition, language, texts)
+            result = import_questionnaire(session, definition, actor="cli", filename=path.name,
+                                          file_format="translation", dry_run=dry_run)
+        except QuestionnaireError as exc:
+            session.rollback()
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s): nothing imported.", err=True)
+            raise SystemExit(1) from None
+    if dry_run:
+        session.rollback()
+        click.echo(f"{path.name} is complete: {len(texts)} texts in {language}. Nothing stored (--dry-run).")
+        return
+    session.commit()
+    click.echo(f"Imported {path.name}: {result.label}, now also in {language} ({len(texts)} texts).")
 
 
 def init_app(app) -> None:

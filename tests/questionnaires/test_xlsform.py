@@ -312,3 +312,14 @@ def test_the_readme_documents_every_column_the_reader_knows():
     for column in sorted(columns):
         assert f"`{column}" in section, column
     assert "questionnaires/xlsform/persona-al-centro.xlsx" in section
+
+
+def test_a_scale_named_like_a_context_list_cannot_be_exported():
+    from survey_app.questionnaires.xlsform import XLSFormExportError
+
+    clash = copy.deepcopy(PERSONA)
+    clash["scales"]["role"] = clash["scales"].pop("agreement5")
+    for dimension in clash["dimensions"]:
+        dimension["scale"] = "role"
+    with pytest.raises(XLSFormExportError, match=r"scale ids \['role'\]"):
+        write_xlsform(clash)
