@@ -46,3 +46,14 @@ def plan_option(ambito: Ambito, reference: str | None) -> Plan:
     known = ", ".join(p.code for p in plans) or "none (load one with 'plans import')"
     raise click.UsageError(f"unknown plan {reference!r} in {ambito.code}; known: {known}" if reference
                            else f"{ambito.code} has no plan; known: {known}")
+
+
+def refuse_file(problems) -> None:
+    """Print each problem of a refused file on its own line (stderr), then exit with status 1.
+
+    The caller rolled back: an import is all or nothing.
+    """
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} problem(s): nothing imported.", err=True)
+    raise SystemExit(1)

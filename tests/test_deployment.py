@@ -369,3 +369,33 @@ def test_make_serve_refuses_sqlite():
     result = _make("production-environment", **{**PRODUCTION_ENVIRONMENT,
                                                 "SURVEY_DATABASE_URL": "sqlite:///instance/x.sqlite3"})
     assert result.returncode != 0 and "SQLite" in result.stderr
+
+
+def test_nginx_lets_every_staff_upload_through_at_the_apps_own_limit(app):
+    """Each page taking a file gets, behind the shipped nginx, at least the size the app accepts."""
+    import re
+    from pathlib import Path
+
+    from survey_app.indicators.views import IMPORT_MAX_BYTES
+    from survey_app.plans.fileformat import MAX_FILE_BYTES as PLAN_BYTES
+    from survey_app.questionnaires.views import MAX_FILE_BYTES as QUESTIONNAIRE_BYTES
+    from survey_app.rounds.views import OFFLINE_IMPORT_MAX_BYTES
+
+    conf = (Path(__file__).parents[1] / "deploy" / "nginx" / "survey_app.conf").read_text(encoding="utf-8")
+    block = re.search(r"location ~ (\S+) \{(.*?)\n    \}", conf, re.S)
+    pattern, body = re.compile(block.group(1)), block.group(2)
+    limit = int(re.search(r"client_max_body_size (\d+)m;", body).group(1)) * 1024 * 1024
+    assert limit >= max(IMPORT_MAX_BYTES, PLAN_BYTES, QUESTIONNAIRE_BYTES, OFFLINE_IMPORT_MAX_BYTES) + 64 * 1024
+    for path in ("/amministrazione/piani", "/gestione/questionari", "/gestione/questionari/persona-al-centro",
+                 "/indicatori/importa", "/gestione/rilevazioni/12/importa-offline"):
+        assert pattern.match(path), path
+    for path in ("/r/abc/questionario", "/gestione/rilevazioni/12", "/gestione/questionari/bozze/3/pubblica"):
+        assert not pattern.match(path), path
+    with app.test_request_context():
+        from flask import url_for
+
+        assert url_for("indicators.import_file") == "/indicatori/importa"
+        assert url_for("manage.import_offline", round_id=12) == "/gestione/rilevazioni/12/importa-offline"
+        assert url_for("plans.index") == "/amministrazione/piani"
+        assert url_for("questionnaires.detail", questionnaire_id="persona-al-centro") == \
+            "/gestione/questionari/persona-al-centro"

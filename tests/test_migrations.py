@@ -12,6 +12,8 @@ import sqlite3
 
 import pytest
 from alembic.script import ScriptDirectory
+from conftest import POSTGRES_URL
+from test_postgres_reset import scratch_database_url as scratch_postgres  # noqa: F401 (a fixture)
 
 from survey_app.db import alembic_config, upgrade_database
 
@@ -130,4 +132,88 @@ def test_0009_keeps_rounds_points_and_responses_and_gives_each_a_short_code(tmp_
         with pytest.raises(sqlite3.IntegrityError):
             connection.execute("INSERT INTO distribution_points (id, round_id, label, public_token, created_at) "
                                "VALUES (4, 7, 'x', 'tokenOfPointFourAbcdEf', '2026-05-03 08:00:00')")
+    upgrade_database(url, "head")
+
+
+def test_0012_odk_channel_keeps_every_row_and_accepts_the_odk_channel(tmp_path):
+    path, url = database_before(tmp_path, "0012_odk_channel")
+    with raw(path) as connection:
+        connection.executemany(INSERT_RESPONSES, RESPONSES + [
+            (3, 8, "00000000-0000-4000-8000-000000000003", "c" * 64, "2026-05-05 09:00:00", "assisted", "en")])
+        connection.executemany("INSERT INTO answers (response_id, item_id, value, not_answered) VALUES (?, ?, ?, ?)",
+                               [(*answer, 0) for answer in ANSWERS] + [(2, "q3", None, 1), (3, "q1", 5, 0)])
+        connection.execute("UPDATE responses SET comment = 'Grazie di tutto', service = 'sad', "
+                           "respondent_role = 'carer' WHERE id = 2")
+        with pytest.raises(sqlite3.IntegrityError):  # not a channel before the revision
+            connection.execute(INSERT_RESPONSES, (4, 7, "00000000-0000-4000-8000-000000000004", "d" * 64,
+                                                  "2026-05-05 10:00:00", "odk", "it"))
+        before = every_row(connection)
+    assert len(before["responses"]) == 3 and len(before["answers"]) == 7
+    upgrade_database(url, "0012_odk_channel")
+    with raw(path) as connection:
+        assert every_row(connection) == before  # the table was rebuilt: every row of every table as it was
+        connection.execute(INSERT_RESPONSES, (4, 7, "00000000-0000-4000-8000-000000000004", "d" * 64,
+                                              "2026-05-05 10:00:00", "odk", "it"))
+        with pytest.raises(sqlite3.IntegrityError):  # the constraint still refuses other channels
+            connection.execute(INSERT_RESPONSES, (5, 7, "00000000-0000-4000-8000-000000000005", "e" * 64,
+                                                  "2026-05-05 10:00:00", "email", "it"))
+        with pytest.raises(sqlite3.IntegrityError):  # and the rebuilt table keeps its other constraints
+            connection.execute(INSERT_RESPONSES, (6, 7, "00000000-0000-4000-8000-000000000004", "f" * 64,
+                                                  "2026-05-05 10:00:00", "odk", "it"))
+        indexes = {name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND sql IS NOT NULL")}
+        assert {"ix_responses_round_id", "ix_responses_submitted_hour"} <= indexes
+    from alembic import command
+
+    with pytest.raises(RuntimeError, match="channel 'odk'"):  # a downgrade would lose the imported answers
+        command.downgrade(alembic_config(url), "0011_grants")
+    with raw(path) as connection:
+        assert len(every_row(connection)["responses"]) == 4
+        connection.execute("DELETE FROM responses WHERE id = 4")
+    command.downgrade(alembic_config(url), "0011_grants")
+    with raw(path) as connection:
+        assert every_row(connection) == before
+    upgrade_database(url, "head")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs SURVEY_TEST_DATABASE_URL (PostgreSQL)")
+def test_0012_odk_channel_on_postgresql_keeps_every_row(scratch_postgres):  # noqa: F811 (the fixture)
+    import sqlalchemy as sa
+
+    url = scratch_postgres  # a database of its own, built at the previous head
+    upgrade_database(url, previous_head("0012_odk_channel"))
+    engine = sa.create_engine(url)
+    columns = "id, round_id, submission_id, payload_hash, submitted_hour, channel, language"
+    with engine.begin() as connection:
+        # the parents the foreign keys want, as plain rows of the previous schema
+        connection.execute(sa.text("INSERT INTO ambiti (id, code, name) VALUES (1, 'alto-sebino', 'Alto Sebino')"))
+        connection.execute(sa.text("SET session_replication_role = replica"))  # skip the other parents' checks
+        for row in RESPONSES:
+            connection.execute(sa.text(f"INSERT INTO responses ({columns}) VALUES "
+                                       "(:id, :round, :sid, :hash, :hour, :channel, :language)"),
+                               dict(zip(("id", "round", "sid", "hash", "hour", "channel", "language"), row)))
+        for response_id, item_id, value in ANSWERS:
+            connection.execute(sa.text("INSERT INTO answers (response_id, item_id, value, not_answered) "
+                                       "VALUES (:r, :i, :v, false)"), {"r": response_id, "i": item_id, "v": value})
+        connection.execute(sa.text("SET session_replication_role = DEFAULT"))
+
+    def rows():
+        with engine.connect() as connection:
+            return (connection.execute(sa.text(f"SELECT {columns} FROM responses ORDER BY id")).all(),
+                    connection.execute(sa.text("SELECT * FROM answers ORDER BY response_id, item_id")).all())
+
+    before = rows()
+    assert len(before[0]) == 2 and len(before[1]) == len(ANSWERS)
+    upgrade_database(url, "0012_odk_channel")
+    assert rows() == before
+    with engine.begin() as connection:
+        connection.execute(sa.text("SET session_replication_role = replica"))
+        connection.execute(sa.text(f"INSERT INTO responses ({columns}) VALUES (3, 7, "
+                                   "'00000000-0000-4000-8000-000000000003', 'c', now(), 'odk', 'it')"))
+    with pytest.raises(sa.exc.IntegrityError, match="ck_responses_channel"), engine.begin() as connection:
+        connection.execute(sa.text("SET session_replication_role = replica"))
+        connection.execute(sa.text(f"INSERT INTO responses ({columns}) VALUES (4, 7, "
+                                   "'00000000-0000-4000-8000-000000000004', 'd', now(), 'email', 'it')"))
+    engine.dispose()
     upgrade_database(url, "head")

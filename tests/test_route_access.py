@@ -33,12 +33,31 @@ def sample_values(app, staff, make_round):
         point_id = point.id
         plan_id = session.get(Round, round_.id).plan_id
         version_id = session.get(Round, round_.id).questionnaire_version_id
+        draft_id = _a_draft(session, plan_id)
     return {
         "round_id": round_.id, "point_id": point_id, "user_id": user_id, "token": round_.token, "plan_id": plan_id,
         "version_id": version_id, "kind": "in-itinere",
         "questionnaire_id": "persona-al-centro", "status": "paused", "fmt": "svg",
         "filename": "survey.css", "code": "0000-0000-0000-00",
+        "draft_id": draft_id, "version": 1, "extension": "json",
     }
+
+
+def _a_draft(session, plan_id: int) -> int:
+    """A draft of persona-al-centro v2 (the first to publish it wins; the others find it gone)."""
+    import copy
+
+    from survey_app.models import Plan, QuestionnaireDraft, QuestionnaireVersion
+
+    stored = session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == "persona-al-centro"))
+    definition = copy.deepcopy(stored.definition)
+    definition["version"] = 2
+    draft = QuestionnaireDraft(questionnaire_id="persona-al-centro", version=2, definition=definition,
+                               plan_id=session.get(Plan, plan_id).id, filename="p.json", file_format="json")
+    session.add(draft)
+    session.commit()
+    return draft.id
 
 
 def _rules(app):

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "indicators.record": frozenset({"admin", "operator"}),
     "plans.manage": frozenset({"admin"}),
     "plans.designate": frozenset({"admin", "evaluator"}),
+    "questionnaires.publish": frozenset({"admin", "operator"}),
 }
 #: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
 #: and its feedback form, and static files

@@ -104,6 +104,7 @@ def build_questionnaire_form(
     ask_channel: bool = False,
     formdata=None,
     csrf: bool = True,
+    cached: bool = True,
 ) -> QuestionnaireForm:
     """Return a form instance for *questionnaire* in *language*.
 
@@ -113,9 +114,11 @@ def build_questionnaire_form(
     :param ask_panel_code: ``True`` for panel rounds: the respondent types the code of their card.
     :param ask_channel: ``True`` when an operator types the answers in: paper or assisted.
     :param formdata: submitted data to validate (``None`` binds the request data when there is any).
+    :param cached: ``False`` for a draft's preview: its id and version do not yet identify its
+        content, so its form class must not be kept where a published version would find it.
     """
     options = (language, tuple(comuni), ask_comune, ask_service, ask_panel_code, ask_channel)
-    form_class = _form_class(questionnaire, options)
+    form_class = _form_class(questionnaire, options) if cached else _make_form_class(questionnaire, *options)
     kwargs = {} if csrf else {"meta": {"csrf": False}}
     if formdata is not None:
         kwargs["formdata"] = formdata

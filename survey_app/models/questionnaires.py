@@ -1,11 +1,12 @@
-"""Model of questionnaire versions, frozen once loaded, and shared by every plan that uses them."""
+"""Models of questionnaire versions, frozen once loaded and shared by every plan that uses them, and of
+the drafts staff upload before publishing one."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.caching import BoundedCache
 from survey_app.models.base import Base, utcnow
@@ -56,3 +57,36 @@ class QuestionnaireVersion(Base):
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.questionnaire_id} v{self.version}>"
+
+
+class QuestionnaireDraft(Base):
+    """A checked questionnaire uploaded on the staff page and not yet published (or discarded).
+
+    The definition passed every check when it was uploaded; it is checked again when published,
+    since the plan or the stored versions may have changed meanwhile. Publishing stores it as a
+    :class:`QuestionnaireVersion` and deletes the draft; discarding deletes it. Both are audited.
+    """
+
+    __tablename__ = "questionnaire_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    definition: Mapped[dict] = mapped_column(JSON)
+    #: the plan whose indicators it measures (``None``: the shipped plan's questionnaire folder)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    #: the uploaded file's name and kind: ``xlsform``, ``json`` or ``translation``
+    filename: Mapped[str] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan = relationship("Plan")
+    created_by = relationship("User")
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return Questionnaire(self.definition)
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireDraft {self.questionnaire_id} v{self.version}>"

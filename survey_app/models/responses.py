@@ -14,7 +14,9 @@ from survey_app.models.base import Base, quoted_values
 from survey_app.models.plan import Comune
 from survey_app.models.rounds import Round
 
-CHANNELS = ("self", "assisted", "paper")
+#: ``odk``: collected offline with ODK Collect or KoboToolbox and imported from their CSV export.
+#: New codes go at the end: SPSS exports number the channels in this order.
+CHANNELS = ("self", "assisted", "paper", "odk")
 RESPONDENT_ROLES = ("beneficiary", "carer", "partner_operator", "citizen")
 
 

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
-from survey_app.commands import ambito_option
+from survey_app.commands import ambito_option, refuse_file
 from survey_app.db import get_session
 from survey_app.plans.exporting import export_json, export_xlsx, find_plan, plan_summaries
 from survey_app.plans.fileformat import PlanFileError, is_workbook, read_plan_file
@@ -61,10 +61,7 @@ def _import(path: Path, ambito_code: str | None, dry_run: bool, new_ambito: str 
                               file_format="xlsx" if is_workbook(path.name, raw) else "json", dry_run=dry_run)
     except (PlanFileError, PlanImportRejected) as exc:
         session.rollback()
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s): nothing imported.", err=True)
-        raise SystemExit(1) from None
+        refuse_file(exc.problems)
     counts = f"{summary.objectives} objectives, {summary.indicators} indicators, {summary.links} questionnaire links"
     what = "new plan" if summary.created else ("changes: " + _changes(summary.changes) if summary.changes
                                               else "no changes")

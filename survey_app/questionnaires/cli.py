@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from survey_app.commands import refuse_file
 from survey_app.db import get_session
 from survey_app.plan.catalog import load_catalog
 from survey_app.questionnaires.definition import (
@@ -102,6 +103,8 @@ def import_command(path: Path, plan_reference: str | None, dry_run: bool) -> Non
     status is 1. The questionnaire is stored as a new version and linked to the indicators it
     measures in the plan; the same file imported again changes nothing.
     """
+    from survey_app.accounts.permissions import AmbitoScope
+    from survey_app.questionnaires.drafts import read_upload
     from survey_app.questionnaires.operations import import_questionnaire, plan_catalog
 
     with force_locale("it"):  # the problems of the file, in the language of whoever wrote it
@@ -111,15 +114,16 @@ def import_command(path: Path, plan_reference: str | None, dry_run: bool) -> Non
         catalog = plan_catalog(session, plan) if plan is not None else load_catalog(directory / "objectives.json")
         raw = path.read_bytes()
         try:
-            definition, file_format = read_questionnaire_upload(path.name, raw, catalog)
+            if plan is None:
+                definition, file_format = read_questionnaire_upload(path.name, raw, catalog)
+            else:  # a new version of a questionnaire written for an earlier plan is checked against that one
+                definition, file_format, plan = read_upload(session, path.name, raw, chosen=plan,
+                                                            scope=AmbitoScope(every=True))
             result = import_questionnaire(session, definition, plan=plan, actor="cli", filename=path.name,
                                           file_format=file_format, dry_run=dry_run)
         except QuestionnaireError as exc:
             session.rollback()
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s): nothing imported.", err=True)
-            raise SystemExit(1) from None
+            refuse_file(exc.problems)
     where = f" in plan {plan.id} ({plan.ambito.code}/{plan.code})" if plan is not None else ""
     what = "new version" if result.added else "already published, unchanged"
     if dry_run:
@@ -213,10 +217,7 @@ def translation_import_command(questionnaire_id: str, path: Path, dry_run: bool)
                                           file_format="translation", dry_run=dry_run)
         except QuestionnaireError as exc:
             session.rollback()
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s): nothing imported.", err=True)
-            raise SystemExit(1) from None
+            refuse_file(exc.problems)
     if dry_run:
         session.rollback()
         click.echo(f"{path.name} is complete: {len(texts)} texts in {language}. Nothing stored (--dry-run).")

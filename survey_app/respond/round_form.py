@@ -31,12 +31,16 @@ class RoundForm:
     service: str | None
     is_panel: bool
 
-    def build(self, language: str, formdata=None, *, ask_channel: bool = False) -> QuestionnaireForm:
-        """Return the form in *language*, bound to *formdata* when given."""
+    def build(self, language: str, formdata=None, *, ask_channel: bool = False,
+              csrf: bool = True) -> QuestionnaireForm:
+        """Return the form in *language*, bound to *formdata* when given.
+
+        :param csrf: ``False`` for data that comes from a file, not from a page of the app.
+        """
         return build_questionnaire_form(
             self.questionnaire, language, list(self.comuni), ask_comune=self.comune_id is None,
             ask_service=self.service is None, ask_panel_code=self.is_panel, ask_channel=ask_channel,
-            formdata=formdata,
+            formdata=formdata, csrf=csrf,
         )
 
 

@@ -115,13 +115,8 @@ def record_submission(session: Session, round_id: int, submission: Submission) -
     :raise sqlalchemy.exc.OperationalError: when the database is unavailable; nothing is stored.
     """
     session.commit()
-    columns = response_columns(round_id, submission, current_hour())
     try:
-        connection = session.connection()
-        response_id = connection.execute(_INSERT_RESPONSE, columns).scalar_one()
-        rows = answer_rows(submission)
-        if rows:
-            connection.execute(_INSERT_ANSWER, [{"response_id": response_id, **row} for row in rows])
+        response_id = insert_submission(session, round_id, submission, current_hour())
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -133,6 +128,23 @@ def record_submission(session: Session, round_id: int, submission: Submission) -
             raise
         return outcome
     return SubmissionOutcome("stored", response_id)
+
+
+def insert_submission(session: Session, round_id: int, submission: Submission, submitted_hour) -> int:
+    """Insert *submission*'s response and answers in the session's transaction; return the response id.
+
+    Neither commits nor catches anything: :func:`record_submission` stores one submission in a
+    transaction of its own, an import of answers collected offline stores a whole file in one.
+
+    :raise sqlalchemy.exc.IntegrityError: when its submission id (or panel code) is taken.
+    """
+    connection = session.connection()
+    response_id = connection.execute(_INSERT_RESPONSE, response_columns(round_id, submission,
+                                                                       submitted_hour)).scalar_one()
+    rows = answer_rows(submission)
+    if rows:
+        connection.execute(_INSERT_ANSWER, [{"response_id": response_id, **row} for row in rows])
+    return response_id
 
 
 def stored_outcome(session: Session, round_id: int, submission: Submission) -> SubmissionOutcome | None:

@@ -59,23 +59,23 @@ FORMATS = {f.name: f for f in (
            "nome, etichetta, tipo e valori di ogni variabile"),
 )}
 
-CHANNEL_LABELS_IT = {"self": "Da solo/a, online", "assisted": "Con l'aiuto di un operatore",
-                     "paper": "Questionario cartaceo"}
-
-
 def context_labels(session: Session, round_: Round, questionnaire: Questionnaire) -> ContextLabels:
     """Return the Italian labels of the coded columns of *round_*'s data."""
     from survey_app.exports.dataset import ContextLabels
     from survey_app.forms.questionnaire import ROLE_LABELS
+    from survey_app.rounds.forms import CHANNEL_LABELS
 
     service = questionnaire.context_question("service") or {"options": []}
     with force_locale("it"):
         roles = {code: str(ROLE_LABELS[code]) for code in context_codes()["role"]}
+        # the operators' own words for each channel, so the codebook and the pages agree
+        channels = {code: str(CHANNEL_LABELS[code]) if code in CHANNEL_LABELS else code
+                    for code in context_codes()["channel"]}
     return ContextLabels(
         comuni=tuple(c.name for c in comuni_of(session, round_.ambito_id)),
         services={o["id"]: o["label"]["it"] for o in service["options"]},
         roles=roles,
-        channels={code: CHANNEL_LABELS_IT.get(code, code) for code in context_codes()["channel"]},
+        channels=channels,
     )
 
 

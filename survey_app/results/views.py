@@ -34,12 +34,10 @@ from survey_app.questionnaires.operations import latest_version
 from survey_app.results import charts, downloads, readings, snapshots
 from survey_app.results.queries import comuni_of, data_counts, rounds_in_scope
 from survey_app.results.snapshots import Job
-from survey_app.rounds.forms import KIND_LABELS
+from survey_app.rounds.forms import CHANNEL_LABELS, KIND_LABELS
 
 bp = Blueprint("results", __name__, url_prefix="/risultati")
 
-CHANNEL_LABELS = {"self": _l("Da solo/a, online"), "assisted": _l("Con l'aiuto di un operatore"),
-                  "paper": _l("Questionario cartaceo")}
 BREAKDOWN_TITLES = {"comune": _l("Per Comune"), "service": _l("Per servizio"),
                     "role": _l("Per chi risponde"), "point": _l("Per punto di distribuzione")}
 LEVEL_LABELS = {"item": _l("domanda"), "dimension": _l("dimensione"), "indicator": _l("indicatore")}

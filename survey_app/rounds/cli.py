@@ -1,18 +1,27 @@
-"""``flask rounds ...`` commands, for scripting what operators do in the UI."""
+"""``flask rounds ...`` commands, for scripting what operators do in the UI; importing answers collected offline."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from sqlalchemy.exc import DBAPIError
 
+from survey_app.commands import refuse_file
 from survey_app.db import get_session
-from survey_app.models import ROUND_KINDS
+from survey_app.models import ROUND_KINDS, Round
 from survey_app.plans.queries import plan_by_reference
-from survey_app.rounds.operations import RoundError, open_round
+from survey_app.rounds.operations import (
+    OfflineImportRejected,
+    RoundError,
+    import_offline_answers,
+    open_round,
+)
 from survey_app.rounds.queries import public_url, round_summaries
 
 
@@ -86,6 +95,42 @@ def list_command(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['id']:>4}  {row['questionnaire']:<40} {row['kind']:<10} {row['availability']:<12} "
                    f"{row['responses']:>5}  {row['url']}")
+
+
+@rounds_cli.command("import-odk")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.argument("path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and store nothing.")
+@with_appcontext
+def import_odk_command(round_id: int, path: Path, dry_run: bool) -> None:
+    """Store the answers of an ODK Collect / KoboToolbox CSV export of round ROUND's XLSForm.
+
+    All rows or none: every problem is printed as ``FILE: riga N, colonna «C»: MOTIVO`` and the
+    exit status is 1. Submissions already stored (same instanceID) are counted, not stored again.
+    """
+    session = get_session()
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise click.UsageError(f"no round {round_id}; see 'rounds list'")
+    try:
+        with force_locale("it"):  # the problems are about the file's rows, in the operators' language
+            summary = import_offline_answers(session, round_, path.name, path.read_bytes(), actor="cli",
+                                             dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+            click.echo(f"{path.name}: {summary.rows} answers are valid ({summary.stored} new, "
+                       f"{summary.already_stored} already stored); nothing stored (--dry-run).")
+            return
+        session.commit()
+    except OfflineImportRejected as exc:
+        session.rollback()
+        refuse_file(exc.problems)
+    except DBAPIError as exc:  # IntegrityError included: a concurrent import of the same file
+        session.rollback()
+        raise click.ClickException("another import stored some of these answers meanwhile, or the database "
+                                   "is unavailable; nothing imported, run the command again") from exc
+    click.echo(f"Imported {path.name} into round {round_.id}: {summary.stored} stored, "
+               f"{summary.already_stored} already stored.")
 
 
 def init_app(app) -> None:

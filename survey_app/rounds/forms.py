@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -24,6 +25,7 @@ CHANNEL_LABELS = {
     "self": _l("Da solo/a, online"),
     "assisted": _l("Con l'aiuto di un operatore"),
     "paper": _l("Questionario cartaceo"),
+    "odk": _l("ODK (raccolta offline)"),
 }
 STATUS_ACTIONS = {
     "open": _l("Apri"),
@@ -78,3 +80,13 @@ class CloseForm(FlaskForm):
 class PanelCodesForm(FlaskForm):
     count = IntegerField(_l("Quante tessere stampare"), default=30,
                          validators=[InputRequired(), NumberRange(min=1, max=500)])
+
+
+class OfflineImportForm(FlaskForm):
+    """A CSV export of ODK Central or KoboToolbox with the answers of the round's XLSForm."""
+
+    file = FileField(_l("File CSV esportato da ODK Central o KoboToolbox"),
+                     validators=[FileRequired(_l("Scegli un file.")),
+                                 FileAllowed(["csv", "txt"], _l("Il file deve essere un .csv."))])
+    check_only = BooleanField(_l("Controlla soltanto"),
+                              description=_l("Il file viene controllato riga per riga ma non si salva nulla."))

@@ -1,8 +1,9 @@
-"""Write operations on rounds."""
+"""Write operations on rounds: opening and changing them, their points, importing answers collected offline."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from survey_app.models import (
     DistributionPoint,
     Panel,
     Plan,
+    Response,
     Round,
     User,
     utcnow,
@@ -224,3 +226,104 @@ def add_point(session: Session, round_: Round, label: str, *, actor: User | str 
     session.flush()
     audit.record(session, actor, "point.create", round_, point_id=point.id, label=label)
     return point
+
+
+class OfflineImportRejected(ValueError):
+    """An import of answers collected offline stored nothing; ``problems`` says why, one per line."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class OfflineImportSummary:
+    """What an import stored, or would store with ``dry_run``."""
+
+    rows: int
+    stored: int
+    already_stored: int
+    dry_run: bool
+
+
+#: submission ids looked up per query: well under every backend's limit of bound parameters
+_LOOKUP_CHUNK = 500
+
+
+def import_offline_answers(session: Session, round_: Round, filename: str, data: bytes, *,
+                           actor: User | str | None = "cli", dry_run: bool = False) -> OfflineImportSummary:
+    """Store the answers of an ODK Collect / KoboToolbox CSV export of *round_*'s XLSForm, channel ``odk``.
+
+    All or nothing: every row is checked (by :mod:`survey_app.rounds.offline`, then by the
+    round's questionnaire form, as a typed-in paper questionnaire is) and the rows are added to
+    the session only when none is wrong. A submission already stored with the same answers is
+    counted, not stored again. The caller commits (or, after a dry run, rolls back).
+
+    :raise OfflineImportRejected: with every problem; nothing was added to the session.
+    :raise sqlalchemy.exc.IntegrityError: when another import stored one of these submissions meanwhile.
+    """
+    from survey_app.forms.questionnaire import submission_from_form
+    from survey_app.respond.round_form import round_form
+    from survey_app.respond.submission import current_hour, insert_submission
+    from survey_app.rounds.offline import ImportProblem, RoundScope, read_export
+
+    def refuse(reason: str):
+        return OfflineImportRejected([ImportProblem(filename, None, None, reason)])
+
+    if round_.availability() == "closed":
+        # as for paper: not stored as late, the analysis would count it in a period it does not belong to
+        raise refuse(_("la rilevazione è chiusa: non si possono importare risposte. Se vanno contate, riapri "
+                       "la rilevazione, importa il file e poi chiudila di nuovo"))
+    if round_.is_panel:
+        raise refuse(_("è una rilevazione con tessere (panel): il questionario XLSForm non chiede il codice "
+                       "della tessera, quindi queste risposte non si possono abbinare; inseriscile a mano"))
+    questionnaire = round_.questionnaire_version.questionnaire
+    comuni = {code: comune_id for code, comune_id in session.execute(
+        select(Comune.code, Comune.id).where(Comune.ambito_id == round_.ambito_id))}
+    scope = RoundScope(questionnaire, comuni, round_.comune.code if round_.comune is not None else None,
+                       round_.service)
+    read = read_export(filename, data, scope)
+    problems = list(read.problems)
+    parts = round_form(session, round_)
+    submissions = []
+    for row in read.rows:
+        form = parts.build("it", row.formdata, csrf=False)
+        if not form.validate():
+            for name, messages in form.errors.items():
+                for message in messages:
+                    problems.append(ImportProblem(filename, row.line, row.columns.get(name, name), str(message)))
+            continue
+        submissions.append((row, submission_from_form(
+            form, questionnaire, language="it", channel="odk", comune_id=round_.comune_id, service=round_.service)))
+    stored = {}
+    ids = [submission.submission_id for _row, submission in submissions]
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        stored.update({found.submission_id: found for found in session.execute(
+            select(Response.submission_id, Response.round_id, Response.payload_hash)
+            .where(Response.submission_id.in_(ids[start:start + _LOOKUP_CHUNK])))})
+    new = []
+    for row, submission in submissions:
+        existing = stored.get(submission.submission_id)
+        if existing is None:
+            new.append(submission)
+        elif existing.round_id != round_.id:
+            problems.append(ImportProblem(filename, row.line, None, _(
+                "questo invio è già salvato in un'altra rilevazione: il file non è di questa rilevazione")))
+        elif existing.payload_hash != submission.payload_hash():
+            problems.append(ImportProblem(filename, row.line, None, _(
+                "questo invio è già salvato con risposte diverse: il file è stato modificato dopo "
+                "l'esportazione?")))
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+        raise OfflineImportRejected(problems)
+    summary = OfflineImportSummary(len(submissions), len(new), len(submissions) - len(new), dry_run)
+    if dry_run:
+        return summary
+    # the hour of the import, as a paper questionnaire gets the hour it is typed in: the device's
+    # clock is not trusted, and no channel keeps a finer time than the hour
+    hour = current_hour()
+    for submission in new:
+        insert_submission(session, round_.id, submission, hour)
+    audit.record(session, actor, "responses.import_odk", round_, file=filename[:200], rows=summary.rows,
+                 stored=summary.stored, already_stored=summary.already_stored)
+    return summary

@@ -1,4 +1,4 @@
-"""Operator pages for rounds: dashboard, creation, status, distribution points, monitoring."""
+"""Operator pages for rounds: dashboard, creation, status, distribution points, monitoring, offline answers."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from survey_app.accounts.permissions import (
     ambito_link_args,
@@ -38,15 +40,19 @@ from survey_app.rounds.forms import (
     CloseForm,
     STATUS_LABELS,
     NewRoundForm,
+    OfflineImportForm,
     PanelCodesForm,
     PointForm,
     StatusForm,
 )
 from survey_app.rounds.monitoring import monitoring_csv, round_monitoring
+from survey_app.rounds.offline import MAX_ROWS
 from survey_app.rounds.operations import (
     STATUS_CHANGES,
+    OfflineImportRejected,
     RoundError,
     add_point,
+    import_offline_answers,
     open_round,
     set_status,
 )
@@ -55,6 +61,22 @@ from survey_app.rounds.queries import public_url, response_count, round_summarie
 from survey_app.set_asides.queries import overview as set_aside_overview
 
 bp = Blueprint("manage", __name__, url_prefix="/gestione")
+
+#: the largest CSV export an operator may upload: 20,000 rows of a long questionnaire with the
+#: tools' own columns (the app-wide MAX_CONTENT_LENGTH is sized for one questionnaire)
+OFFLINE_IMPORT_MAX_BYTES = 16 * 1024 * 1024
+#: problems shown on the page at most (the command prints them all)
+MAX_PROBLEMS_SHOWN = 200
+
+
+@bp.url_value_preprocessor
+def allow_offline_exports(endpoint, _values):
+    """Let users who may type in answers send a CSV export up to :data:`OFFLINE_IMPORT_MAX_BYTES`.
+
+    URL value preprocessors run before CSRFProtect reads the form; anyone else keeps the limit.
+    """
+    if endpoint == "manage.import_offline" and request.method == "POST" and can(current_user, "responses.enter"):
+        request.max_content_length = OFFLINE_IMPORT_MAX_BYTES
 
 
 @bp.app_context_processor
@@ -157,7 +179,7 @@ def round_detail(round_id: int):
         point_short_urls={p.id: short_url(base, p) for p in round_.points},
         status_changes=STATUS_CHANGES.get(round_.status, ()) if can(current_user, "rounds.manage") else (),
         status_form=StatusForm(), point_form=PointForm(), panel_form=PanelCodesForm(),
-        set_asides=set_aside_overview(db, round_),
+        offline_form=OfflineImportForm(), set_asides=set_aside_overview(db, round_),
     )
 
 
@@ -231,3 +253,45 @@ def monitoring_download(round_id: int):
         headers={"Content-Disposition": f"attachment; filename=monitoraggio-rilevazione-{round_id}.csv",
                  "Cache-Control": "no-store"},
     )
+
+
+@bp.route("/rilevazioni/<int:round_id>/importa-offline", methods=["GET", "POST"])
+@permission_required("responses.enter")
+def import_offline(round_id: int):
+    """Import the answers collected offline (ODK Collect, KoboToolbox): every row or none."""
+    round_ = round_in_scope(round_id)
+    form = OfflineImportForm()
+    problems, status = [], 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            db = get_session()
+            filename = (form.file.data.filename or "risposte.csv").replace("\\", "/").rsplit("/", 1)[-1][:200]
+            dry_run = bool(form.check_only.data)
+            try:
+                summary = import_offline_answers(db, round_, filename, form.file.data.read(), actor=current_user,
+                                                 dry_run=dry_run)
+                if dry_run:
+                    db.rollback()
+                else:
+                    db.commit()
+            except OfflineImportRejected as exc:
+                db.rollback()
+                problems, status = [str(p) for p in exc.problems], 422
+            except DBAPIError:  # IntegrityError included: another import of the same file meanwhile
+                db.rollback()
+                flash(_("Non è stato possibile salvare le risposte (forse un'altra persona sta importando lo stesso "
+                        "file): nessuna risposta è stata salvata, riprova."), "error")
+                status = 409
+            else:
+                if dry_run:
+                    flash(_("Il file è corretto: %(stored)d risposte nuove da salvare, %(already)d già salvate. "
+                            "Non è stato salvato nulla (solo controllo).", stored=summary.stored,
+                            already=summary.already_stored), "success")
+                else:
+                    flash(_("Risposte importate: %(stored)d salvate, %(already)d erano già salvate.",
+                            stored=summary.stored, already=summary.already_stored), "success")
+                return redirect(url_for("manage.import_offline", round_id=round_id), code=303)
+    return render_template("rounds/import_offline.html", round=round_, form=form, offline_form=form,
+                           problems=problems[:MAX_PROBLEMS_SHOWN], problem_count=len(problems),
+                           max_size_mb=OFFLINE_IMPORT_MAX_BYTES // (1024 * 1024), max_rows=MAX_ROWS), status

@@ -52,6 +52,7 @@ class SiteData:
     objective_id: str = ""
     plan_id: int = 0  # Alto Sebino's 2021-2023 plan (designation page)
     shared_version_id: int = 0  # persona-al-centro's version given in both Ambiti (side by side)
+    draft_id: int = 0  # a draft of persona-al-centro v2: one statement reworded, one added, one removed
 
 
 def build_database(url: str) -> SiteData:
@@ -124,12 +125,33 @@ def build_database(url: str) -> SiteData:
                                            indicator_id=INDICATOR_WITH_VALUES, semester=semester,
                                            value_kind="number", value_number=number,
                                            source="Cartella Sociale Informatizzata"))
+            data.draft_id = _persona_draft(session, persona.questionnaire_version.definition, data.plan_id)
             session.commit()
             data.user_ids = {role: session.scalar(select(User.id).where(User.email == email))
                              for role, email in EMAILS.items()}
     finally:
         engine.dispose()
     return data
+
+
+def _persona_draft(session, definition: dict, plan_id: int) -> int:
+    """A draft of persona-al-centro v2 (the draft and preview pages)."""
+    import copy
+
+    from survey_app.models import QuestionnaireDraft
+
+    changed = copy.deepcopy(definition)
+    changed["version"] = 2
+    items = changed["dimensions"][0]["items"]
+    items[0]["text"] = {"it": "Chiedere aiuto ai servizi è stato semplice.", "en": "Asking the services for help was easy."}
+    items.pop()
+    items.append({"id": "pc-orari", "text": {"it": "Gli orari dello sportello mi vanno bene.",
+                                             "en": "The opening hours suit me."}})
+    draft = QuestionnaireDraft(questionnaire_id="persona-al-centro", version=2, definition=changed, plan_id=plan_id,
+                               filename="persona-al-centro.xlsx", file_format="xlsform")
+    session.add(draft)
+    session.flush()
+    return draft.id
 
 
 class LiveServer:

@@ -118,6 +118,8 @@ PAGES = [
     Page("entry", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento"),
     Page("entry-errors", "entry.enter", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/inserimento",
          act=_submit_invalid("Salva il questionario")),
+    Page("import-offline", "manage.import_offline", "operator",
+         lambda s: f"/gestione/rilevazioni/{s.round_id}/importa-offline"),
     Page("poster", "printouts.poster", "operator", lambda s: f"/gestione/punti/{s.point_id}/manifesto"),
     Page("cards", "printouts.cards", "operator", lambda s: f"/gestione/punti/{s.point_id}/biglietti"),
     Page("round-poster", "printouts.round_poster", "operator", lambda s: f"/gestione/rilevazioni/{s.round_id}/manifesto"),
@@ -153,6 +155,13 @@ PAGES = [
     Page("ambiti-version", "results.ambiti_version", "evaluator",
          lambda s: f"/risultati/confronto-ambiti/{s.shared_version_id}/ex-post"),
     Page("designations", "designation.designations", "evaluator", lambda s: f"/piani/{s.plan_id}/designazioni"),
+    Page("questionnaires", "questionnaires.index", "operator", lambda s: "/gestione/questionari"),
+    Page("questionnaire", "questionnaires.detail", "operator", lambda s: "/gestione/questionari/persona-al-centro"),
+    Page("questionnaire-draft", "questionnaires.draft", "operator", lambda s: f"/gestione/questionari/bozze/{s.draft_id}"),
+    Page("questionnaire-draft-en", "questionnaires.draft", "operator",
+         lambda s: f"/gestione/questionari/bozze/{s.draft_id}?lingua=en"),
+    Page("questionnaire-preview", "questionnaires.preview", "operator",
+         lambda s: f"/gestione/questionari/bozze/{s.draft_id}/anteprima"),
     Page("plans", "plans.index", "admin", lambda s: "/amministrazione/piani"),
     Page("users", "accounts.users", "admin", lambda s: "/amministrazione/utenti"),
     Page("edit-user", "accounts.edit_user", "admin", lambda s: f"/amministrazione/utenti/{s.user_ids['operator']}"),
@@ -177,6 +186,8 @@ NOT_HTML = {
     "designation.change_designation", "designation.change_predecessor",
     # the granted Ambiti of a user: a form of the user page ("edit-user") that redirects to it
     "accounts.user_grants",
+    # questionnaire files, and forms that redirect to the questionnaire's page or the list
+    "questionnaires.export", "questionnaires.translation_sheet", "questionnaires.publish", "questionnaires.discard",
 }
 
 

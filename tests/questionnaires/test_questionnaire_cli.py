@@ -155,3 +155,19 @@ def test_a_plan_file_may_link_a_questionnaire_published_from_a_workbook(app, run
 def test_export_of_an_unknown_questionnaire_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["questionnaires", "export", "nessuno", "--output", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "no questionnaire 'nessuno'" in result.output
+
+
+def test_a_new_version_is_checked_against_the_plan_it_was_written_for(app, runner, tmp_path):
+    """persona-al-centro names 2021-2023 indicators; the 2025-2027 plan uses it under other ids."""
+    from tests.plans.helpers import ALTO_SEBINO
+
+    assert runner.invoke(args=["plans", "import", str(ALTO_SEBINO), "--ambito", "alto-sebino"]).exit_code == 0
+    changed = copy.deepcopy(PERSONA)
+    changed["version"] = 2
+    changed["dimensions"][0]["items"][0]["text"] = {"it": "Chiedere aiuto è stato facile."}
+    path = tmp_path / "persona.xlsx"
+    path.write_bytes(write_xlsform(changed))
+    result = runner.invoke(args=["questionnaires", "import", str(path), "--plan", "alto-sebino/pdz-2025-2027"])
+    assert result.exit_code == 0, result.output
+    assert "persona-al-centro v2 in plan" in result.output and "/pdz-2021-2023" in result.output
+    assert versions(app, "persona-al-centro") == [1, 2]
