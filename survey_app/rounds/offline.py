@@ -6,11 +6,12 @@ its item id inside a group named by its dimension id, with the choices ``1``..``
 for "non so"; then ``context_comune`` (choices: the codes of the Ambito's comuni),
 ``context_service``, ``context_role`` and the free comment ``comment``.
 
-A column is read by its name with or without the group: ``persona-informazione/pi-1`` (ODK
-Central, KoboToolbox "XML values and headers"), ``persona-informazione-pi-1`` (ODK Briefcase,
-Central's older exports) or ``pi-1`` (KoboToolbox without group names). Each submission's
-``instanceID`` (``meta/instanceID``, or KoboToolbox's ``_uuid``) becomes its submission id, so a
-file imported twice stores every answer once.
+A column is read by its name with or without the group: ``persona-informazione-pi-1`` (ODK
+Central and ODK Briefcase, whose CSVs join groups with ``-``: ``meta-instanceID``),
+``persona-informazione/pi-1`` (KoboToolbox "XML values and headers") or ``pi-1`` (KoboToolbox
+without group names). Each submission's ``instanceID`` (``meta-instanceID``, ``meta/instanceID``,
+or KoboToolbox's ``_uuid``) becomes its submission id, so a file imported twice stores every
+answer once.
 
 What the tools add about the device, the collector and the place (:func:`is_metadata`) is
 recognised and dropped here, before anything else sees it: the app stores no device id, user

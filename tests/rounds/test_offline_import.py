@@ -240,6 +240,25 @@ def test_a_kobo_file_without_group_names_separated_by_semicolons_with_a_bom(app,
     assert all(len(r.answers) == 10 for r in stored)
 
 
+def test_an_odk_central_export_with_centrals_own_header(app, runner, make_round, paths, tmp_path):
+    """ODK Central joins groups with "-" (``access-access_easy``, ``meta-instanceID``) around its metadata."""
+    round_ = make_round("persona-al-centro")
+    dashed = [path.replace("/", "-") for path in paths]
+    rows = []
+    for n in (1, 2):
+        row = submission(n)
+        row["meta-instanceID"] = row.pop("meta/instanceID")
+        row.update({column: "5" for column in dashed if "-" in column and not column.startswith("meta-")})
+        rows.append(row)
+    export = tmp_path / "central.csv"
+    export.write_bytes(central_csv(paths, rows, header=CENTRAL_BEFORE + dashed + CENTRAL_AFTER))
+    result = import_file(runner, round_.id, export)
+    assert result.exit_code == 0, result.output
+    stored = responses(app)
+    assert [r.submission_id for r in stored] == [str(uuid.UUID(int=n + 1000)) for n in (1, 2)]
+    assert {a.value for r in stored for a in r.answers} == {5} and {r.channel for r in stored} == {"odk"}
+
+
 def test_briefcase_dashes_and_a_round_limited_to_one_comune(app, runner, make_round, paths, tmp_path):
     round_ = make_round("persona-al-centro", comune="Lovere")
     header = [path.replace("/", "-") for path in paths]
