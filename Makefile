@@ -46,7 +46,7 @@ translations: $(CATALOGS)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 extract-messages: install ## refresh the message catalogs after changing interface texts
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2 --no-location --sort-output \
 		--project survey_app -o survey_app/translations/messages.pot .
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --width 100
 

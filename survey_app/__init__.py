@@ -49,7 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     from survey_app.plans import context as plan_context
     from survey_app.plans import views as plan_views
     from survey_app.plans import designation_views
+    from survey_app.qualitative import cli as qualitative_cli
+    from survey_app.qualitative import views as qualitative_views
     from survey_app.questionnaires import cli as questionnaires_cli
+    from survey_app.judgements import views as judgement_views
     from survey_app.questionnaires import views as questionnaire_views
     from survey_app.reports import cli as reports_cli
     from survey_app.reports import views as report_views
@@ -82,8 +85,11 @@ def create_app(config: dict | None = None) -> Flask:
     plan_context.init_app(app)
     for blueprint in (respond_views.bp, accounts_views.bp, round_views.bp, printout_views.bp, entry_views.bp,
                       results_views.bp, indicator_views.bp, report_views.bp, plan_views.bp,
-                      set_aside_views.bp, designation_views.bp, questionnaire_views.bp):
+                      set_aside_views.bp, designation_views.bp, questionnaire_views.bp,
+                      judgement_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(qualitative_views.bp)
+    qualitative_cli.init_app(app)
     for commands in (questionnaires_cli, rounds_cli, users_cli, demo, maintenance_cli, results_cli,
                      indicators_cli, reports_cli, plans_cli):
         commands.init_app(app)

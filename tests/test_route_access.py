@@ -34,7 +34,8 @@ def sample_values(app, staff, make_round):
         plan_id = session.get(Round, round_.id).plan_id
         version_id = session.get(Round, round_.id).questionnaire_version_id
         draft_id = _a_draft(session, plan_id)
-    return {
+        qualitative = _a_coded_session(session, plan_id, session.get(Round, round_.id))
+    return {**qualitative,
         "round_id": round_.id, "point_id": point_id, "user_id": user_id, "token": round_.token, "plan_id": plan_id,
         "version_id": version_id, "kind": "in-itinere",
         "questionnaire_id": "persona-al-centro", "status": "paused", "fmt": "svg",
@@ -58,6 +59,24 @@ def _a_draft(session, plan_id: int) -> int:
     session.add(draft)
     session.commit()
     return draft.id
+
+
+def _a_coded_session(session, plan_id: int, round_) -> dict:
+    """A focus group of the round's objective with one theme and one coded passage."""
+    from datetime import date
+
+    from survey_app.models import Plan
+    from survey_app.qualitative import operations
+
+    plan, objective_id = session.get(Plan, plan_id), round_.questionnaire_version.objective_id
+    row = operations.record_session(session, plan, objective_id, operations.SessionInput(
+        kind="focus_group", title="Focus group", held_on=date(2023, 10, 1), timing="in-itinere",
+        facilitator="Coordinatrice", participants=6, participant_roles=("carers",), consent=True,
+        consent_method="written", material="notes", text="Prima riga.\nSeconda riga."), actor="test")
+    theme = operations.add_theme(session, plan, objective_id, name="Accesso", actor="test")
+    passage = operations.code_session_passage(session, row, theme_ids=[theme.id], first_paragraph=1, actor="test")
+    session.commit()
+    return {"objective_id": objective_id, "session_id": row.id, "passage_id": passage.id}
 
 
 def _rules(app):

@@ -40,6 +40,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.manage": frozenset({"admin"}),
     "plans.designate": frozenset({"admin", "evaluator"}),
     "questionnaires.publish": frozenset({"admin", "operator"}),
+    # interviews, focus groups and workshops (survey_app.qualitative): staff of the plan's Ambito
+    # read them; evaluators record, code and publish quotes
+    "qualitative.view": frozenset({"admin", "operator", "evaluator"}),
+    "qualitative.code": frozenset({"admin", "evaluator"}),
+    "judgements.write": frozenset({"admin", "evaluator"}),
 }
 #: endpoints anyone may call: the respondent pages, login, health, the accessibility statement
 #: and its feedback form, and static files

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from survey_app.db import get_session
 from survey_app.maintenance.backup import BackupError, backup_database
-from survey_app.maintenance.retention import parse_cutoff, purge
+from survey_app.maintenance.retention import parse_cutoff, purge, sessions_past_retention
 
 
 @click.command("backup")
@@ -38,15 +38,18 @@ def backup_command(output: Path | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
 @with_appcontext
 def purge_command(older_than: str, dry_run: bool) -> None:
-    """Delete the raw responses of closed rounds past retention, keeping their aggregated counts."""
+    """Delete the raw responses of closed rounds past retention, keeping their aggregated counts,
+    and the qualitative sessions held before the cutoff."""
     try:
         cutoff = parse_cutoff(older_than)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+    sessions = len(sessions_past_retention(get_session(), cutoff))
     result = purge(get_session(), cutoff, dry_run=dry_run)
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(f"{verb} {sum(result.values())} responses of {len(result)} rounds closed before "
                f"{cutoff:%Y-%m-%d}.")
+    click.echo(f"{verb} {sessions} interviews, focus groups and workshops held before {cutoff:%Y-%m-%d}.")
 
 
 def init_app(app) -> None:

@@ -5,6 +5,10 @@ cutoff loses its responses, answers and free comments. Before that, its aggregat
 are written to :class:`survey_app.models.RoundSummary`: per item, how many chose each point
 or "non so", and the response counts per comune, service, point and channel, so the report
 of the plan can still be made. Open and paused rounds are never purged.
+
+The qualitative evidence follows the same rule: an interview, focus group or workshop held on
+a day that ended before the cutoff is deleted with its text and coded passages (its themes, the
+codebook, stay), and so are the passages coded on the free comments of a purged round.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from survey_app import audit
 from survey_app.models import Answer, Response, Round, RoundSummary, utcnow
+from survey_app.models.qualitative import Passage, QualitativeSession, passage_themes
 from survey_app.set_asides.queries import is_set_aside
 
 _PERIOD = re.compile(r"^(\d+)\s*([dmy])$")
@@ -90,18 +95,51 @@ def purge_round(session: Session, round_: Round, *, actor="cli") -> int:
     summary.purged_at = utcnow()
     session.add(summary)
     response_ids = select(Response.id).where(Response.round_id == round_.id)
+    # the free comments go, and with them the passages coded on them (the database would
+    # cascade; said here so that it does not depend on it)
+    _delete_passages(session, select(Passage.id).where(Passage.response_id.in_(response_ids)))
     session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
     session.execute(delete(Response).where(Response.round_id == round_.id))
     audit.record(session, actor, "responses.purge", round_, responses=responses)
     return responses
 
 
+def _delete_passages(session: Session, passage_ids) -> None:
+    session.execute(delete(passage_themes).where(passage_themes.c.passage_id.in_(passage_ids)))
+    session.execute(delete(Passage).where(Passage.id.in_(passage_ids)))
+
+
+def sessions_past_retention(session: Session, cutoff: datetime) -> list[QualitativeSession]:
+    """The qualitative sessions held on a day that ended before *cutoff*, oldest first."""
+    last_day = (cutoff - timedelta(days=1)).date()
+    rows = session.scalars(select(QualitativeSession).where(QualitativeSession.held_on <= last_day)
+                           .order_by(QualitativeSession.held_on, QualitativeSession.id))
+    return [row for row in rows if datetime.combine(row.held_on + timedelta(days=1), datetime.min.time()) <= cutoff]
+
+
+def purge_sessions(session: Session, cutoff: datetime, *, actor="cli") -> int:
+    """Delete the sessions past retention with their passages; return how many (not committed)."""
+    rows = sessions_past_retention(session, cutoff)
+    for row in rows:
+        passages = select(Passage.id).where(Passage.session_id == row.id)
+        n_passages = session.scalar(select(func.count()).select_from(passages.subquery())) or 0
+        event = audit.record(session, actor, "qualitative.purge", row, plan=row.plan_id, objective=row.objective_id,
+                             held_on=row.held_on.isoformat(), passages=n_passages)
+        event.ambito_id = row.ambito_id
+        _delete_passages(session, passages)
+        session.execute(delete(QualitativeSession).where(QualitativeSession.id == row.id))
+    return len(rows)
+
+
 def purge(session: Session, cutoff: datetime, *, actor="cli", dry_run: bool = False) -> dict[int, int]:
-    """Purge every round past retention; return round id → responses deleted, and commit.
+    """Purge every round past retention, and the qualitative sessions held before *cutoff*
+    (:func:`purge_sessions`); return round id → responses deleted, and commit.
 
     With *dry_run* nothing changes: the return value says what would be deleted.
     """
     result = {}
+    if not dry_run:
+        purge_sessions(session, cutoff, actor=actor)
     for round_ in rounds_past_retention(session, cutoff):
         if dry_run:
             result[round_.id] = session.scalar(

@@ -5,9 +5,16 @@ from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base, utcnow
 from survey_app.models.distribution import DistributionPoint, Panel, PanelCode
 from survey_app.models.indicators import VALUE_KINDS, IndicatorValue
-from survey_app.models.evaluation import RoundDesignation
+from survey_app.models.evaluation import (
+    JUDGEMENT_STATES,
+    JUDGEMENT_STATUSES,
+    Judgement,
+    JudgementRevision,
+    RoundDesignation,
+)
 from survey_app.models.plan import PLAN_STATUSES, Ambito, Comune, Indicator, Objective, Plan, QuestionnaireLink
 from survey_app.models.questionnaires import QuestionnaireDraft, QuestionnaireVersion
+from survey_app.models.qualitative import Passage, QualitativeSession, Theme
 from survey_app.models.reports import REVIEW_STATUSES, CommentReview, ReportJob
 from survey_app.models.responses import CHANNELS, RESPONDENT_ROLES, Answer, Response
 from survey_app.models.results import SNAPSHOT_STATUSES, ResultSnapshot
@@ -18,8 +25,9 @@ from survey_app.models.set_asides import SetAside
 __all__ = [
     "Ambito", "Answer", "AuditEvent", "Base", "CHANNELS", "CommentReview", "Comune", "DistributionPoint", "Indicator",
     "IndicatorValue", "Objective", "PLAN_STATUSES", "Panel", "PanelCode", "Plan", "QuestionnaireLink",
-    "QuestionnaireDraft", "QuestionnaireVersion", "RoundDesignation", "RESPONDENT_ROLES", "ROLES",
+    "JUDGEMENT_STATES", "JUDGEMENT_STATUSES", "Judgement", "JudgementRevision", "QuestionnaireDraft", "QuestionnaireVersion", "RoundDesignation", "RESPONDENT_ROLES", "ROLES",
     "REVIEW_STATUSES", "ROUND_KINDS", "ROUND_STATUSES", "ReportJob", "Response", "ResultSnapshot", "Round", "RoundSummary",
     "SNAPSHOT_STATUSES", "SetAside", "User", "UserAmbitoGrant", "UserSession",
     "VALUE_KINDS", "utcnow",
+    "Passage", "QualitativeSession", "Theme",
 ]

@@ -217,6 +217,23 @@ def _removal_problems(session: Session, parsed: ParsedPlan, plan: Plan, changes:
                     "il questionario «%(questionnaire)s» non misura più «%(id)s» nel file, ma il piano ha già "
                     "%(n)d rilevazioni con quel questionario: il collegamento resta necessario",
                     questionnaire=questionnaire_id, id=indicator_id, n=rounds)))
+    problems.extend(_qualitative_problems(session, parsed, plan, changes.objectives["removed"]))
+    return problems
+
+
+def _qualitative_problems(session: Session, parsed: ParsedPlan, plan: Plan, removed) -> list[Problem]:
+    """An objective with interviews, focus groups, workshops or themes (survey_app.qualitative)
+    stays: its evidence would be lost."""
+    from survey_app.models.qualitative import QualitativeSession, Theme
+
+    problems = []
+    for objective_id in removed:
+        used = any(session.scalar(select(func.count()).select_from(model).where(
+            model.plan_id == plan.id, model.objective_id == objective_id)) for model in (QualitativeSession, Theme))
+        if used:
+            problems.append(Problem(parsed.source, "", _(
+                "l'obiettivo «%(id)s» non è più nel file ma non si può togliere: ha incontri o temi della "
+                "valutazione qualitativa", id=objective_id)))
     return problems
 
 

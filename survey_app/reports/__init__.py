@@ -8,7 +8,9 @@ A report is made in three steps, each testable on its own:
    re-applied or bypassed here), semestral values from :mod:`survey_app.indicators.queries`,
    free comments only through :mod:`.comments` (reviewed, rounds with at least 5 responses);
 2. :mod:`.document` turns them into a document: sections of headings, paragraphs, tables and
-   SVG charts, with every number already written in Italian;
+   SVG charts, with every number already written in Italian (one module per part of the
+   report; its fixed texts are templates in ``templates/reports/prose``, see
+   :mod:`.document.prose`);
 3. renderers write that document as HTML (:mod:`.render`, Jinja templates in
    ``templates/reports``), PDF (the same HTML through WeasyPrint: charts stay vectors) and
    DOCX (:mod:`.word`, python-docx: text and tables, without charts).

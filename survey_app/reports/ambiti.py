@@ -4,7 +4,8 @@ Asked with the report (option ``confronto``), over the Ambiti the requesting use
 (:attr:`survey_app.reports.jobs.ReportSpec.ambiti`): for every questionnaire version and round
 kind that the plan's Ambito gave together with at least one of them, each item per Ambito and
 in total, with the small-cell rule in every cell (:mod:`survey_app.results.ambiti`). Report
-texts are Italian, like the rest of the report.
+texts are Italian, like the rest of the report; the introduction is the template
+``templates/reports/prose/ambiti.txt`` (:mod:`survey_app.reports.document.prose`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,10 @@ from sqlalchemy.orm import Session
 
 from survey_app.accounts.permissions import AmbitoScope
 from survey_app.questionnaires.definition import localized
-from survey_app.reports.document import Cell, Paragraph, Section, Table, hidden_cell
+from survey_app.reports.document import prose
+from survey_app.reports.document.blocks import Cell, Paragraph, Section, Table, hidden_cell
 from survey_app.reports.formatting import ROUND_KIND_LABELS, number, percent
 from survey_app.results.ambiti import TOTAL, AmbitoTable, ambito_table, shared_versions
-
-INTRO = ("Le versioni dei questionari che l'Ambito ha somministrato insieme ad altri Ambiti, "
-         "domanda per domanda: risposte valide (n), punteggio medio 0-100 e quota di risposte "
-         "favorevoli per Ambito e in totale. Il totale comprende solo gli Ambiti mostrati. Ogni "
-         "cella rispetta la regola dei piccoli numeri: una cella con meno di 5 risposte è "
-         "nascosta («n<5»), e con lei quelle che permetterebbero di ricavarla dal totale.")
 
 
 def ambito_tables(session: Session, plan, ambito_ids) -> list[AmbitoTable]:
@@ -35,7 +31,7 @@ def ambito_tables(session: Session, plan, ambito_ids) -> list[AmbitoTable]:
 
 def ambiti_section(tables: list[AmbitoTable]) -> Section:
     """Return the section: one table per shared version, and the respondents of each."""
-    section = Section("confronto-ambiti", "Confronto tra Ambiti", 2, [Paragraph(INTRO)],
+    section = Section("confronto-ambiti", "Confronto tra Ambiti", 2, prose.paragraphs("ambiti"),
                       page_break=True)
     for table in tables:
         shared, c = table.shared, table.comparison

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -179,6 +179,18 @@ class ObjectiveData:
     targets: list[str]
     indicators: list[IndicatorData]
     questionnaires: list[QuestionnaireData]
+    #: the evaluator's judgements (:mod:`survey_app.judgements`), by indicator id; ``""``: the objective's
+    judgements: dict = field(default_factory=dict)
+    #: interviews, focus groups and workshops held for it (:class:`SessionData`), oldest first
+    sessions: list = field(default_factory=list)
+    #: the themes they and the free comments mention, with only the published quotes
+    #: (:func:`survey_app.qualitative.queries.objective_themes`)
+    themes: list = field(default_factory=list)
+
+    @property
+    def judgement(self):
+        """The objective's own judgement, or ``None`` while not written."""
+        return self.judgements.get("")
 
     @property
     def levels(self) -> list[str]:
@@ -205,6 +217,17 @@ class ObjectiveData:
         return [r.error for q in self.questionnaires for r in q.rounds if r.error] + [
             c.error for q in self.questionnaires for c in q.comparisons if c.error
         ]
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """A qualitative session as the report lists it: never its text, never a name."""
+
+    kind: str
+    held_on: date
+    timing: str
+    participants: int
+    roles: tuple[str, ...]
 
 
 @dataclass
@@ -320,6 +343,11 @@ def _objective(
                 )
             )
     detail = objective.detail or {}
+    from survey_app.judgements.queries import report_judgements
+    from survey_app.qualitative.queries import objective_sessions, objective_themes
+
+    sessions = [SessionData(s.kind, s.held_on, s.timing, s.participants, tuple(s.participant_roles))
+                for s in sorted(objective_sessions(session, plan.id, objective.id), key=lambda s: s.held_on)]
     return ObjectiveData(
         id=objective.id,
         chapter=objective.chapter,
@@ -330,6 +358,9 @@ def _objective(
         targets=list(detail.get("target") or []),
         indicators=indicators,
         questionnaires=questionnaires,
+        judgements=report_judgements(session, plan.id, objective.id),
+        sessions=sessions,
+        themes=objective_themes(session, plan.id, objective.id),
     )
 
 

@@ -222,3 +222,36 @@ def designation_text(rounds) -> str:
     before = round_summary_text(rounds.before) if rounds.before else "nessuna rilevazione"
     after = round_summary_text(rounds.after) if rounds.after else "nessuna rilevazione chiusa"
     return f"Prima: {before}; Dopo: {after} ({DESIGNATION_ORIGINS.get(rounds.origin, rounds.origin)})"
+
+#: the evaluator's judgement (:mod:`survey_app.judgements`), with the symbol beside it (never colour alone)
+JUDGEMENT_LABELS = {
+    "reached": "Raggiunto",
+    "partly_reached": "Parzialmente raggiunto",
+    "not_reached": "Non raggiunto",
+    "not_assessable": "Non valutabile",
+}
+JUDGEMENT_SYMBOLS = {"reached": "✓", "partly_reached": "◐", "not_reached": "✗", "not_assessable": "~"}
+#: qualitative sessions (:mod:`survey_app.qualitative`): kinds and participants' roles
+SESSION_KIND_LABELS = {
+    "interview": "Intervista in profondità",
+    "focus_group": "Focus group",
+    "workshop": "Laboratorio partecipato",
+    "comment": "Commento libero ai questionari",
+}
+PARTICIPANT_ROLE_LABELS = {
+    "beneficiaries": "beneficiari",
+    "carers": "familiari e caregiver",
+    "operators": "operatori",
+    "third_sector": "terzo settore",
+    "administrators": "amministratori",
+    "citizens": "cittadini",
+}
+
+
+def judgement_text(status: str) -> str:
+    return f"{JUDGEMENT_SYMBOLS[status]} {JUDGEMENT_LABELS[status]}"
+
+
+def calendar_date(value) -> str:
+    """A calendar day (no time, no zone: the day a session was held) as ``3 ottobre 2022``."""
+    return format_date(value, format="long", locale=LOCALE) if value is not None else DASH

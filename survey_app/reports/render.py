@@ -44,6 +44,7 @@ def document_html(document: Document) -> str:
         .render(
             doc=document,
             running_title=Markup(_css_string(f"{document.title} – {document.subtitle}")),
+            draft_mark=Markup(_css_string(document.draft_mark)),
         )
     )
 

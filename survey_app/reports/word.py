@@ -68,6 +68,14 @@ def _set_up(docx, document: Document) -> None:
     language = OxmlElement("w:lang")
     language.set(qn("w:val"), "it-IT")
     properties.append(language)
+    if document.draft_mark:
+        # on every page, as the PDF's running head: a draft judgement is never pasted as final
+        for section in docx.sections:
+            mark = section.header.paragraphs[0]
+            mark.text = document.draft_mark
+            mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            for run in mark.runs:
+                run.bold = True
     core = docx.core_properties
     core.title, core.subject, core.language = document.title, document.subtitle, "it-IT"
     core.author = "Ambito - Ufficio di Piano"

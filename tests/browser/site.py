@@ -53,6 +53,7 @@ class SiteData:
     plan_id: int = 0  # Alto Sebino's 2021-2023 plan (designation page)
     shared_version_id: int = 0  # persona-al-centro's version given in both Ambiti (side by side)
     draft_id: int = 0  # a draft of persona-al-centro v2: one statement reworded, one added, one removed
+    qualitative_session_id: int = 0  # a focus group of objective_id, coded, one quote published
 
 
 def build_database(url: str) -> SiteData:
@@ -126,12 +127,45 @@ def build_database(url: str) -> SiteData:
                                            value_kind="number", value_number=number,
                                            source="Cartella Sociale Informatizzata"))
             data.draft_id = _persona_draft(session, persona.questionnaire_version.definition, data.plan_id)
+            data.qualitative_session_id = _qualitative_session(session, data.plan_id, data.objective_id, closed)
             session.commit()
             data.user_ids = {role: session.scalar(select(User.id).where(User.email == email))
                              for role, email in EMAILS.items()}
     finally:
         engine.dispose()
     return data
+
+
+def _qualitative_session(session, plan_id: int, objective_id: str, closed) -> int:
+    """A focus group with two themes, a coded and published passage, and the closed round's two
+    comments approved and one of them coded (the qualitative pages)."""
+    from datetime import date
+
+    from survey_app.models import Plan, Response
+    from survey_app.qualitative import operations
+    from survey_app.reports.comments import review_comment
+
+    plan = session.get(Plan, plan_id)
+    session.flush()
+    row = operations.record_session(session, plan, objective_id, operations.SessionInput(
+        kind="focus_group", title="Focus group con i caregiver del CDD", held_on=date(2023, 10, 12),
+        timing="in-itinere", facilitator="Assistente sociale dell'Ufficio di Piano", participants=7,
+        participant_roles=("carers", "operators"), consent=True, consent_method="written", material="notes",
+        text="Facilitatrice: come vi siete trovati?\nUna caregiver: all'inizio non sapevo a chi rivolgermi.\n"
+             "Un familiare: i tempi di attesa sono stati lunghi."), actor="test")
+    access = operations.add_theme(session, plan, objective_id, name="Accesso ai servizi", actor="test")
+    waiting = operations.add_theme(session, plan, objective_id, name="Tempi di attesa", parent_id=access.id,
+                                   description="Dalla domanda alla prima visita", actor="test")
+    passage = operations.code_session_passage(session, row, theme_ids=[access.id], first_paragraph=2, actor="test")
+    operations.publish_passage(session, passage, "All'inizio non sapevo a chi rivolgermi.", actor="test",
+                               ambito_id=plan.ambito_id)
+    comments = session.scalars(select(Response.id).where(Response.round_id == closed.id,
+                                                         Response.comment.is_not(None))).all()
+    for response_id in comments:
+        review_comment(session, closed, response_id, "approved", redacted_text=None, actor="test")
+    if comments:
+        operations.code_comment(session, plan, objective_id, comments[0], theme_ids=[waiting.id], actor="test")
+    return row.id
 
 
 def _persona_draft(session, definition: dict, plan_id: int) -> int:

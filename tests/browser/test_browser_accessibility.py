@@ -52,6 +52,15 @@ def _submit_invalid(button: str):
     return act
 
 
+def _judgement_against_the_data(page, site):
+    """A judgement other than the data's reading, without reasons: refused with the error shown."""
+    objective = page.locator("#obiettivo")
+    suggested = objective.locator(".box strong").inner_text()
+    objective.get_by_label("Raggiunto" if suggested != "Raggiunto" else "Non raggiunto", exact=True).check()
+    objective.get_by_label("Ragioni").fill("")
+    _submit_invalid("Salva il giudizio dell'obiettivo")(page, site)
+
+
 def _send_feedback(page, site):
     page.get_by_label("Che cosa non funziona?").fill("Il testo del manifesto è troppo piccolo.")
     page.get_by_role("button", name="Invia la segnalazione").click()
@@ -150,6 +159,34 @@ PAGES = [
     Page("report-not-ready", "reports.final_html", "evaluator", lambda s: "/rapporti/finale.html", status=409),
     Page("report-comments", "reports.review_comments", "evaluator",
          lambda s: f"/rapporti/commenti/rilevazioni/{s.closed_round_id}"),
+    Page("judgements", "judgements.index", "evaluator", lambda s: "/rapporti/giudizi"),
+    Page("judgement", "judgements.objective", "evaluator", lambda s: f"/rapporti/giudizi/obiettivo?id={s.objective_id}"),
+    Page("judgement-errors", "judgements.objective", "evaluator",
+         lambda s: f"/rapporti/giudizi/obiettivo?id={s.objective_id}", act=_judgement_against_the_data),
+    # qualitative evaluation: sessions, codebook, coding, themes
+    Page("qualitative", "qualitative.index", "evaluator", lambda s: "/qualitativa/"),
+    Page("qualitative-objective", "qualitative.objective", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}"),
+    Page("qualitative-objective-operator", "qualitative.objective", "operator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}"),
+    Page("qualitative-theme-errors", "qualitative.add_theme", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}", act=_submit_invalid("Aggiungi il tema")),
+    Page("qualitative-new-session", "qualitative.new_session", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/incontri/nuovo"),
+    Page("qualitative-new-session-errors", "qualitative.new_session", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/incontri/nuovo",
+         act=_submit_invalid("Registra l'incontro")),
+    Page("qualitative-session", "qualitative.session_page", "evaluator",
+         lambda s: f"/qualitativa/incontri/{s.qualitative_session_id}"),
+    Page("qualitative-session-errors", "qualitative.code_passage", "evaluator",
+         lambda s: f"/qualitativa/incontri/{s.qualitative_session_id}", act=_submit_invalid("Codifica il passaggio")),
+    Page("qualitative-comments", "qualitative.comments", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/commenti"),
+    Page("qualitative-comments-errors", "qualitative.code_comment", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/commenti",
+         act=_submit_invalid("Codifica il commento 1")),
+    Page("qualitative-themes", "qualitative.themes", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/temi"),
     # admins
     Page("ambiti", "results.ambiti_index", "evaluator", lambda s: "/risultati/confronto-ambiti"),
     Page("ambiti-version", "results.ambiti_version", "evaluator",
@@ -188,6 +225,10 @@ NOT_HTML = {
     "accounts.user_grants",
     # questionnaire files, and forms that redirect to the questionnaire's page or the list
     "questionnaires.export", "questionnaires.translation_sheet", "questionnaires.publish", "questionnaires.discard",
+    # a session's text and the plan's REFI-QDA project (files); forms of the session and comments
+    # pages that redirect to them ("qualitative-session", "qualitative-comments")
+    "qualitative.session_text", "qualitative.export_qdpx", "qualitative.publish", "qualitative.uncode",
+    "qualitative.delete_session",
 }
 
 

@@ -348,8 +348,9 @@ def test_the_docx_has_every_objective_and_says_where_the_charts_are(plan):
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     with plan.app.app_context():
         objectives = build.objectives_in_order(get_session(), shipped_plan(get_session()).id)
-    assert headings[0] == "Quadro sinottico" and headings[-1] == "Allegato metodologico"
-    assert len(headings) == len(objectives) + 2
+    assert headings[:2] == ["Sintesi della valutazione", "Quadro sinottico"]
+    assert headings[-1] == "Allegato metodologico"
+    assert len(headings) == len(objectives) + 3
     assert "non contiene i grafici" in docx_text(plan.docx)
     assert len(document.tables) > 50
 

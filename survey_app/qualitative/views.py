@@ -1,0 +1,407 @@
+"""The qualitative evaluation pages: a plan's objectives, an objective's sessions and codebook,
+a session's text with its coding form, the free comments to code, the themes with the passages
+behind them, the session's text and the plan's REFI-QDA project as files.
+
+Thin views: reads in :mod:`survey_app.qualitative.queries`, checked and audited writes in
+:mod:`survey_app.qualitative.operations`. Every page and file of another Ambito's plan answers
+404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.accounts.permissions import (
+    ambito_link_args,
+    ambito_scope,
+    can,
+    current_ambito,
+    permission_required,
+)
+from survey_app.db import get_session
+from survey_app.models import Objective, Plan
+from survey_app.models.qualitative import Passage, QualitativeSession
+from survey_app.plans.context import current_plan, plan_choices, plan_link_args
+from survey_app.qualitative import extraction, operations, queries
+from survey_app.qualitative.forms import (
+    CommentCodingForm,
+    DeleteSessionForm,
+    PassageForm,
+    PublishForm,
+    SessionForm,
+    ThemeForm,
+    UncodeForm,
+)
+from survey_app.rounds.forms import KIND_LABELS
+
+bp = Blueprint("qualitative", __name__, url_prefix="/qualitativa")
+
+#: room for the form's other fields around the transcript
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+@bp.url_value_preprocessor
+def allow_transcripts(endpoint, _values):
+    """Let evaluators send a transcript up to :data:`extraction.MAX_UPLOAD_BYTES`.
+
+    URL value preprocessors run before CSRFProtect reads the form; anyone else keeps the
+    app-wide limit.
+    """
+    if endpoint == "qualitative.new_session" and request.method == "POST" and can(current_user, "qualitative.code"):
+        request.max_content_length = extraction.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
+
+
+@bp.context_processor
+def helpers():
+    return {"kind_labels": queries.SESSION_KIND_LABELS, "source_labels": queries.SOURCE_KIND_LABELS,
+            "role_labels_q": queries.PARTICIPANT_ROLE_LABELS, "consent_labels": queries.CONSENT_METHOD_LABELS,
+            "timing_labels": KIND_LABELS}
+
+
+# --- what the current user may see --------------------------------------------------------------
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = get_session().get(Plan, plan_id)
+    if plan is None or not ambito_scope(current_user).allows(plan.ambito_id):
+        abort(404)
+    return plan
+
+
+def _objective(plan_id: int, objective_id: str) -> tuple[Plan, Objective]:
+    plan = _plan(plan_id)
+    objective = get_session().get(Objective, (plan.id, objective_id))
+    if objective is None:
+        abort(404)
+    return plan, objective
+
+
+def _session(session_id: int) -> QualitativeSession:
+    row = get_session().get(QualitativeSession, session_id)
+    if row is None or not ambito_scope(current_user).allows(row.ambito_id):
+        abort(404)
+    return row
+
+
+def _passage(passage_id: int) -> tuple[Passage, Plan]:
+    passage = get_session().get(Passage, passage_id)
+    if passage is None:
+        abort(404)
+    return passage, _plan(passage.plan_id)
+
+
+def _args(plan: Plan) -> dict:
+    return {**ambito_link_args(plan.ambito), **plan_link_args(plan)}
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@permission_required("qualitative.view")
+def index():
+    """The plan's objectives with their sessions, themes and coded passages."""
+    ambito = current_ambito()
+    plan = current_plan(ambito)
+    return render_template("qualitative/index.html", ambito=ambito, plan=plan, plans=plan_choices(ambito),
+                           ambito_args=_args(plan), objectives=queries.plan_overview(get_session(), plan))
+
+
+def _theme_form(plan: Plan, objective: Objective) -> ThemeForm:
+    form = ThemeForm()
+    form.parent.choices = [("", _("— nessuno —"))] + [
+        (str(e.theme.id), "\u2003" * e.depth + e.theme.name)
+        for e in queries.codebook(get_session(), plan.id, objective.id)]
+    return form
+
+
+def _objective_page(plan, objective, theme_form, status=200):
+    session = get_session()
+    return render_template(
+        "qualitative/objective.html", plan=plan, objective=objective, ambito_args=_args(plan),
+        sessions=queries.objective_sessions(session, plan.id, objective.id),
+        codebook=queries.codebook(session, plan.id, objective.id), theme_form=theme_form,
+        comments=len(queries.codable_comments(session, plan.id, objective.id)),
+    ), status
+
+
+@bp.get("/piani/<int:plan_id>/obiettivi/<objective_id>")
+@permission_required("qualitative.view")
+def objective(plan_id: int, objective_id: str):
+    """An objective's sessions and codebook, with the form to add a theme."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    return _objective_page(plan, objective_, _theme_form(plan, objective_))
+
+
+@bp.post("/piani/<int:plan_id>/obiettivi/<objective_id>/temi")
+@permission_required("qualitative.code")
+def add_theme(plan_id: int, objective_id: str):
+    """Add a theme to the objective's codebook."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    form = _theme_form(plan, objective_)
+    if not form.validate_on_submit():
+        return _objective_page(plan, objective_, form, 400)
+    session = get_session()
+    try:
+        operations.add_theme(session, plan, objective_.id, name=form.name.data, description=form.description.data,
+                             parent_id=int(form.parent.data) if form.parent.data else None, actor=current_user)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        form.name.errors = [*form.name.errors, str(exc)]
+        return _objective_page(plan, objective_, form, 400)
+    session.commit()
+    flash(_("Tema «%(name)s» aggiunto al codebook.", name=form.name.data), "success")
+    return redirect(url_for("qualitative.objective", plan_id=plan.id, objective_id=objective_.id,
+                            **ambito_link_args(plan.ambito)) + "#codebook", code=303)
+
+
+@bp.route("/piani/<int:plan_id>/obiettivi/<objective_id>/incontri/nuovo", methods=["GET", "POST"])
+@permission_required("qualitative.code")
+def new_session(plan_id: int, objective_id: str):
+    """Record an interview, focus group or workshop, with notes or a transcript file."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    form = SessionForm()
+    if request.method == "GET":
+        return render_template("qualitative/new_session.html", plan=plan, objective=objective_, form=form,
+                               ambito_args=_args(plan), max_mb=extraction.MAX_UPLOAD_BYTES // (1024 * 1024))
+    if form.validate_on_submit():
+        session = get_session()
+        text, filename, source_format = form.notes.data or "", None, None
+        try:
+            if form.material.data == "transcript":
+                upload = form.transcript.data
+                filename = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+                extracted = extraction.extract_text(filename, upload.read(extraction.MAX_UPLOAD_BYTES + 1))
+                text, source_format = extracted.text, extracted.source_format
+            row = operations.record_session(session, plan, objective_.id, operations.SessionInput(
+                kind=form.kind.data, title=form.title.data, held_on=form.held_on.data, timing=form.timing.data,
+                facilitator=form.facilitator.data, participants=form.participants.data,
+                participant_roles=tuple(form.participant_roles.data), consent=form.consent.data == "yes",
+                consent_method=form.consent_method.data or None, material=form.material.data, text=text,
+                source_filename=filename, source_format=source_format), actor=current_user)
+        except extraction.ExtractionError as exc:
+            session.rollback()
+            form.transcript.errors = [*form.transcript.errors, str(exc)]
+        except operations.QualitativeError as exc:
+            session.rollback()
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            session.commit()
+            flash(_("Incontro registrato: ora puoi codificarne i passaggi."), "success")
+            return redirect(url_for("qualitative.session_page", session_id=row.id,
+                                    **ambito_link_args(plan.ambito)), code=303)
+    return render_template("qualitative/new_session.html", plan=plan, objective=objective_, form=form,
+                           ambito_args=_args(plan), max_mb=extraction.MAX_UPLOAD_BYTES // (1024 * 1024)), 400
+
+
+def _passage_form(row: QualitativeSession) -> PassageForm:
+    form = PassageForm()
+    form.themes.choices = [(e.theme.id, "\u2003" * e.depth + e.theme.name)
+                           for e in queries.codebook(get_session(), row.plan_id, row.objective_id)]
+    return form
+
+
+def _session_page(row: QualitativeSession, form: PassageForm, status=200, publish_errors=None):
+    plan = get_session().get(Plan, row.plan_id)
+    objective_ = get_session().get(Objective, (row.plan_id, row.objective_id))
+    return render_template(
+        "qualitative/session.html", row=row, plan=plan, objective=objective_, form=form,
+        paragraphs=queries.paragraphs(row.text), ambito_args=_args(plan), publish_form=PublishForm(),
+        uncode_form=UncodeForm(), delete_form=DeleteSessionForm(), publish_errors=publish_errors or {},
+    ), status
+
+
+@bp.get("/incontri/<int:session_id>")
+@permission_required("qualitative.view")
+def session_page(session_id: int):
+    """A session: what it recorded, its numbered text, its passages and the coding form."""
+    row = _session(session_id)
+    return _session_page(row, _passage_form(row))
+
+
+@bp.post("/incontri/<int:session_id>/passaggi")
+@permission_required("qualitative.code")
+def code_passage(session_id: int):
+    """Code a passage of the session's text with one or more themes."""
+    row = _session(session_id)
+    form = _passage_form(row)
+    if not form.validate_on_submit():
+        return _session_page(row, form, 400)
+    session = get_session()
+    try:
+        operations.code_session_passage(session, row, theme_ids=form.themes.data, excerpt=form.excerpt.data or "",
+                                        first_paragraph=form.first_paragraph.data,
+                                        last_paragraph=form.last_paragraph.data, actor=current_user)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        form.excerpt.errors = [*form.excerpt.errors, str(exc)]
+        return _session_page(row, form, 400)
+    session.commit()
+    flash(_("Passaggio codificato."), "success")
+    plan = session.get(Plan, row.plan_id)
+    return redirect(url_for("qualitative.session_page", session_id=row.id, **ambito_link_args(plan.ambito))
+                    + "#passaggi", code=303)
+
+
+@bp.post("/incontri/<int:session_id>/elimina")
+@permission_required("qualitative.code")
+def delete_session(session_id: int):
+    """Delete a session recorded by mistake (after ticking the confirmation)."""
+    row = _session(session_id)
+    form = DeleteSessionForm()
+    if not form.validate_on_submit():
+        flash(_("Spunta la conferma per eliminare l'incontro."), "error")
+        return _session_page(row, _passage_form(row), 400)
+    plan = get_session().get(Plan, row.plan_id)
+    objective_id = row.objective_id
+    operations.delete_session(get_session(), row, actor=current_user)
+    get_session().commit()
+    flash(_("Incontro eliminato."), "success")
+    return redirect(url_for("qualitative.objective", plan_id=plan.id, objective_id=objective_id,
+                            **ambito_link_args(plan.ambito)), code=303)
+
+
+@bp.get("/incontri/<int:session_id>/testo.txt")
+@permission_required("qualitative.view")
+def session_text(session_id: int):
+    """The session's text as a UTF-8 file (the offsets of its passages count in it)."""
+    row = _session(session_id)
+    response = Response(row.text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="incontro-{row.id}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _back_to_source(session_id: int | None, objective_id: str, plan: Plan, anchor: str = ""):
+    """Back to the page the passage is coded on: its session's, or the objective's comments."""
+    if session_id is not None:
+        target = url_for("qualitative.session_page", session_id=session_id, **ambito_link_args(plan.ambito))
+    else:
+        target = url_for("qualitative.comments", plan_id=plan.id, objective_id=objective_id,
+                         **ambito_link_args(plan.ambito))
+    return redirect(target + (f"#{anchor}" if anchor else ""), code=303)
+
+
+@bp.post("/passaggi/<int:passage_id>/pubblica")
+@permission_required("qualitative.code")
+def publish(passage_id: int):
+    """Publish a passage for reports with its published text, or withdraw it (empty text)."""
+    passage, plan = _passage(passage_id)
+    form = PublishForm()
+    session = get_session()
+    if not form.validate_on_submit():
+        flash(" ".join(form.published_text.errors) or _("Richiesta non valida."), "error")
+        return _back_to_source(passage.session_id, passage.objective_id, plan, f"passaggio-{passage.id}")
+    try:
+        operations.publish_passage(session, passage, form.published_text.data, actor=current_user,
+                                   ambito_id=plan.ambito_id)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _back_to_source(passage.session_id, passage.objective_id, plan, f"passaggio-{passage.id}")
+    session.commit()
+    flash(_("Citazione pubblicata: i rapporti possono mostrarla.") if passage.published
+          else _("Citazione ritirata: i rapporti non la mostrano."), "success")
+    return _back_to_source(passage.session_id, passage.objective_id, plan, f"passaggio-{passage.id}")
+
+
+@bp.post("/passaggi/<int:passage_id>/togli-tema")
+@permission_required("qualitative.code")
+def uncode(passage_id: int):
+    """Take one theme off a passage (the passage goes when it has no theme left)."""
+    passage, plan = _passage(passage_id)
+    form = UncodeForm()
+    if not form.validate_on_submit() or not (form.theme_id.data or "").isdigit():
+        abort(400)
+    session = get_session()
+    source = (passage.session_id, passage.objective_id)
+    try:
+        gone = operations.remove_theme_from_passage(session, passage, int(form.theme_id.data), actor=current_user,
+                                                    ambito_id=plan.ambito_id)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _back_to_source(*source, plan)
+    session.commit()
+    flash(_("Passaggio eliminato.") if gone else _("Tema tolto dal passaggio."), "success")
+    return _back_to_source(*source, plan, "passaggi")
+
+
+def _comment_form(plan: Plan, objective: Objective) -> CommentCodingForm:
+    form = CommentCodingForm()
+    form.themes.choices = [(e.theme.id, "\u2003" * e.depth + e.theme.name)
+                           for e in queries.codebook(get_session(), plan.id, objective.id)]
+    return form
+
+
+def _comments_page(plan, objective_, form, status=200, failed_response_id=None):
+    session = get_session()
+    return render_template(
+        "qualitative/comments.html", plan=plan, objective=objective_, ambito_args=_args(plan),
+        comments=queries.codable_comments(session, plan.id, objective_.id), form=form,
+        failed_response_id=failed_response_id, publish_form=PublishForm(), uncode_form=UncodeForm(),
+        themes=form.themes.choices), status
+
+
+@bp.get("/piani/<int:plan_id>/obiettivi/<objective_id>/commenti")
+@permission_required("qualitative.view")
+def comments(plan_id: int, objective_id: str):
+    """The reviewed free comments of the objective's questionnaires, each with its themes."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    return _comments_page(plan, objective_, _comment_form(plan, objective_))
+
+
+@bp.post("/piani/<int:plan_id>/obiettivi/<objective_id>/commenti")
+@permission_required("qualitative.code")
+def code_comment(plan_id: int, objective_id: str):
+    """Code one free comment (or a passage of it) with themes."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    form = _comment_form(plan, objective_)
+    response_id = int(form.response_id.data) if (form.response_id.data or "").isdigit() else None
+    if not form.validate_on_submit() or response_id is None:
+        return _comments_page(plan, objective_, form, 400, response_id)
+    session = get_session()
+    try:
+        operations.code_comment(session, plan, objective_.id, response_id, theme_ids=form.themes.data,
+                                excerpt=form.excerpt.data or "", actor=current_user)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        form.excerpt.errors = [*form.excerpt.errors, str(exc)]
+        return _comments_page(plan, objective_, form, 400, response_id)
+    session.commit()
+    flash(_("Commento codificato."), "success")
+    return redirect(url_for("qualitative.comments", plan_id=plan.id, objective_id=objective_.id,
+                            **ambito_link_args(plan.ambito)) + f"#commento-{response_id}", code=303)
+
+
+@bp.get("/piani/<int:plan_id>/obiettivi/<objective_id>/temi")
+@permission_required("qualitative.view")
+def themes(plan_id: int, objective_id: str):
+    """The objective's themes by how many sessions and comments mention them, by source, with
+    the passages behind each."""
+    plan, objective_ = _objective(plan_id, objective_id)
+    overview = queries.theme_overview(get_session(), plan.id, objective_.id)
+    return render_template("qualitative/themes.html", plan=plan, objective=objective_, ambito_args=_args(plan),
+                           overview=overview, ranked=sorted((o for o in overview if o.mentions),
+                                                            key=lambda o: (-o.mentions, o.theme.name.casefold())))
+
+
+@bp.get("/piani/<int:plan_id>/progetto.qdpx")
+@permission_required("qualitative.code")
+def export_qdpx(plan_id: int):
+    """The plan's sessions, comments coded and codebooks as a REFI-QDA project (.qdpx)."""
+    from survey_app import audit
+    from survey_app.qualitative.refi import export_plan
+
+    plan = _plan(plan_id)
+    session = get_session()
+    data = export_plan(session, plan)
+    event = audit.record(session, current_user, "qualitative.export", plan, format="qdpx")
+    event.ambito_id = plan.ambito_id
+    session.commit()
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{plan.ambito.code}-{plan.code}.qdpx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
