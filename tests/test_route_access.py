@@ -76,7 +76,8 @@ def _a_coded_session(session, plan_id: int, round_) -> dict:
     theme = operations.add_theme(session, plan, objective_id, name="Accesso", actor="test")
     passage = operations.code_session_passage(session, row, theme_ids=[theme.id], first_paragraph=1, actor="test")
     session.commit()
-    return {"objective_id": objective_id, "session_id": row.id, "passage_id": passage.id}
+    # the theme is coded: deleting it is refused, so every role finds it there
+    return {"objective_id": objective_id, "session_id": row.id, "passage_id": passage.id, "theme_id": theme.id}
 
 
 def _rules(app):

@@ -1,5 +1,6 @@
-"""Forms of the qualitative pages: a session and its material, a theme, coding a passage of a
-session or a comment, publishing a passage, taking a theme off a passage.
+"""Forms of the qualitative pages: a session and its material (and its details alone, to edit
+them), a theme, coding a passage of a session or a comment, publishing a passage, taking a
+theme off a passage, deleting a session or a theme.
 
 The forms check what a person can fix on the page; :mod:`survey_app.qualitative.operations`
 checks everything again.
@@ -31,6 +32,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from survey_app.localtime import to_local
+from survey_app.models import utcnow
 from survey_app.models.qualitative import (
     MAX_FACILITATOR_LENGTH,
     MAX_THEME_NAME_LENGTH,
@@ -60,11 +63,18 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SessionForm(FlaskForm):
-    """An interview, focus group or workshop, with its notes or its transcript."""
+#: the kind of session, made before :class:`SessionDetailsForm`'s fields so that it comes first
+#: in :class:`SessionForm` (WTForms orders fields by when they were made, and the list of errors
+#: at the top of the page follows the page's order)
+_KIND_FIELD = RadioField(_l("Tipo di incontro"),
+                         choices=[SelectChoice(k, v) for k, v in SESSION_KIND_LABELS.items()],
+                         validators=[InputRequired(_l("Scegli il tipo di incontro."))])
 
-    kind = RadioField(_l("Tipo di incontro"), choices=[SelectChoice(k, v) for k, v in SESSION_KIND_LABELS.items()],
-                      validators=[InputRequired(_l("Scegli il tipo di incontro."))])
+
+class SessionDetailsForm(FlaskForm):
+    """What a session records about itself, without its kind and material: the form that edits a
+    session recorded already (its text cannot change, see :func:`operations.update_session`)."""
+
     title = StringField(_l("Titolo"), filters=[_strip],
                         validators=[DataRequired(_l("Scrivi un titolo.")), Length(max=MAX_TITLE_LENGTH)],
                         description=_l("Per esempio: «Focus group con i caregiver del CDD di Lovere». "
@@ -92,6 +102,23 @@ class SessionForm(FlaskForm):
     consent_method = SelectField(_l("Come è stato raccolto il consenso"),
                                  choices=[SelectChoice("", _l("— scegli —"))]
                                  + [SelectChoice(k, v) for k, v in CONSENT_METHOD_LABELS.items()])
+
+    def validate_held_on(self, field):
+        # said here too, next to the field, rather than only by the operation at the top
+        if field.data and field.data > to_local(utcnow()).date():
+            raise ValidationError(_l("La data dell'incontro non può essere nel futuro."))
+
+    def validate_consent_method(self, field):
+        if self.consent.data == "yes" and not field.data:
+            raise ValidationError(_l("Indica come è stato raccolto il consenso."))
+        if self.consent.data == "no" and field.data:
+            raise ValidationError(_l("Il modo del consenso si indica solo se il consenso è stato raccolto."))
+
+
+class SessionForm(SessionDetailsForm):
+    """A new interview, focus group or workshop, with its notes or its transcript."""
+
+    kind = _KIND_FIELD
     material = RadioField(_l("Materiale"), choices=[SelectChoice("notes", _l("Appunti scritti qui")),
                                                     SelectChoice("transcript", _l("Trascrizione da file"))],
                           default="notes", validators=[InputRequired()])
@@ -99,12 +126,6 @@ class SessionForm(FlaskForm):
     transcript = FileField(_l("File della trascrizione (.txt, .docx o .pdf)"),
                            description=_l("Si conserva solo il testo, non il file. Un PDF deve avere il testo "
                                           "selezionabile (non una scansione)."))
-
-    def validate_consent_method(self, field):
-        if self.consent.data == "yes" and not field.data:
-            raise ValidationError(_l("Indica come è stato raccolto il consenso."))
-        if self.consent.data == "no" and field.data:
-            raise ValidationError(_l("Il modo del consenso si indica solo se il consenso è stato raccolto."))
 
     def validate_notes(self, field):
         if self.material.data == "notes" and not (field.data or "").strip():
@@ -116,7 +137,8 @@ class SessionForm(FlaskForm):
 
 
 class ThemeForm(FlaskForm):
-    """A new theme of the objective's codebook (the parent's choices are set by the view)."""
+    """A theme of the objective's codebook, new or edited (the parent's choices are set by the
+    view)."""
 
     name = StringField(_l("Nome del tema"), filters=[_strip],
                        validators=[DataRequired(_l("Scrivi il nome del tema.")), Length(max=MAX_THEME_NAME_LENGTH)])
@@ -172,3 +194,7 @@ class DeleteSessionForm(FlaskForm):
     confirm = CheckboxesField(_l("Conferma"), choices=[SelectChoice("yes", _l(
         "Elimina l'incontro, il suo testo e i passaggi codificati"))],
         validators=[DataRequired(_l("Spunta la conferma per eliminare l'incontro."))])
+
+
+class DeleteThemeForm(FlaskForm):
+    """Delete a theme of the codebook (its CSRF token only: the operation says when it cannot)."""

@@ -1,10 +1,11 @@
-"""Write operations on the qualitative evidence: record or delete a session, add a theme to an
-objective's codebook, code a passage of a session or a free comment, publish a passage for
-reports (or withdraw it), remove a coding.
+"""Write operations on the qualitative evidence: record, edit the details of or delete a session,
+add, edit or delete a theme of an objective's codebook, code a passage of a session or a free
+comment, publish a passage for reports (or withdraw it), remove a coding.
 
 Each is checked here (not only in the forms) and audited; none commits. The audit log keeps
 who, what and when, never a participant's words: a coding is logged by its offsets and
-length, a publication with the published text itself (it is meant to be read in a report).
+length, a publication with the published text itself (it is meant to be read in a report), an
+edit by the names of the fields it changed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app import audit
@@ -31,6 +33,7 @@ from survey_app.models.qualitative import (
     Passage,
     QualitativeSession,
     Theme,
+    passage_themes,
 )
 from survey_app.models.rounds import ROUND_KINDS
 from survey_app.qualitative.extraction import normalise_text
@@ -44,6 +47,10 @@ MAX_PARTICIPANTS = 1000
 
 class QualitativeError(ValueError):
     """The operation cannot be done as asked; ``str(exc)`` says why, in Italian."""
+
+
+class ThemeParentError(QualitativeError):
+    """The parent asked for a theme cannot be (the pages show it by the parent's field)."""
 
 
 def _who(actor) -> str:
@@ -62,10 +69,10 @@ def _objective(session: Session, plan: Plan, objective_id: str) -> Objective:
 
 
 @dataclass(frozen=True)
-class SessionInput:
-    """What a session records (the material's text already extracted and normalised)."""
+class SessionDetails:
+    """What a session records about itself: everything but its kind and its material, so what
+    may be edited once it is recorded (:func:`update_session`)."""
 
-    kind: str
     title: str
     held_on: date
     timing: str
@@ -74,25 +81,30 @@ class SessionInput:
     participant_roles: tuple[str, ...]
     consent: bool
     consent_method: str | None
+
+
+#: the columns :func:`update_session` may change, in the order of the form
+SESSION_DETAIL_FIELDS = ("title", "held_on", "timing", "facilitator", "participants", "participant_roles",
+                         "consent", "consent_method")
+
+
+@dataclass(frozen=True)
+class SessionInput(SessionDetails):
+    """What a new session records (the material's text already extracted and normalised)."""
+
+    kind: str
     material: str
     text: str
     source_filename: str | None = None
     source_format: str | None = None
 
 
-def record_session(session: Session, plan: Plan, objective_id: str, data: SessionInput, *,
-                   actor: User | str) -> QualitativeSession:
-    """Store a session of *objective_id* in *plan* (not committed), audited.
+def _checked_details(data: SessionDetails) -> dict:
+    """The values of :data:`SESSION_DETAIL_FIELDS` as stored, checked.
 
-    :raise QualitativeError: for an unknown objective, kind, timing, role or consent method;
-        a missing title, facilitator or text; a number of participants out of range; consent
-        without how it was recorded (or the reverse); a date in the future.
+    :raise QualitativeError: as :func:`record_session` for these fields.
     """
-    _objective(session, plan, objective_id)
     title, facilitator = data.title.strip(), data.facilitator.strip()
-    text = normalise_text(data.text or "")
-    if data.kind not in SESSION_KINDS:
-        raise QualitativeError(_("Scegli il tipo di incontro."))
     if data.timing not in ROUND_KINDS:
         raise QualitativeError(_("Scegli il momento della valutazione."))
     if not title or len(title) > MAX_TITLE_LENGTH:
@@ -111,6 +123,24 @@ def record_session(session: Session, plan: Plan, objective_id: str, data: Sessio
         raise QualitativeError(_("Indica come è stato raccolto il consenso."))
     if not data.consent and data.consent_method:
         raise QualitativeError(_("Il modo del consenso si indica solo se il consenso è stato raccolto."))
+    return {"title": title, "held_on": data.held_on, "timing": data.timing, "facilitator": facilitator,
+            "participants": data.participants, "participant_roles": [r for r in PARTICIPANT_ROLES if r in roles],
+            "consent": data.consent, "consent_method": data.consent_method if data.consent else None}
+
+
+def record_session(session: Session, plan: Plan, objective_id: str, data: SessionInput, *,
+                   actor: User | str) -> QualitativeSession:
+    """Store a session of *objective_id* in *plan* (not committed), audited.
+
+    :raise QualitativeError: for an unknown objective, kind, timing, role or consent method;
+        a missing title, facilitator or text; a number of participants out of range; consent
+        without how it was recorded (or the reverse); a date in the future.
+    """
+    _objective(session, plan, objective_id)
+    text = normalise_text(data.text or "")
+    if data.kind not in SESSION_KINDS:
+        raise QualitativeError(_("Scegli il tipo di incontro."))
+    details = _checked_details(data)
     if data.material not in ("notes", "transcript"):
         raise QualitativeError(_("Scrivi gli appunti o carica la trascrizione."))
     if not text:
@@ -118,10 +148,8 @@ def record_session(session: Session, plan: Plan, objective_id: str, data: Sessio
     if len(text) > MAX_TEXT_LENGTH:
         raise QualitativeError(_("Il testo supera %(n)d caratteri.", n=MAX_TEXT_LENGTH))
     row = QualitativeSession(
-        ambito_id=plan.ambito_id, plan_id=plan.id, objective_id=objective_id, kind=data.kind, title=title,
-        held_on=data.held_on, timing=data.timing, facilitator=facilitator, participants=data.participants,
-        participant_roles=[r for r in PARTICIPANT_ROLES if r in roles], consent=data.consent,
-        consent_method=data.consent_method if data.consent else None, material=data.material, text=text,
+        ambito_id=plan.ambito_id, plan_id=plan.id, objective_id=objective_id, kind=data.kind, **details,
+        material=data.material, text=text,
         source_filename=(data.source_filename or None) and data.source_filename[-255:],
         source_format=data.source_format, created_by_id=_actor_id(actor), created_by=_who(actor))
     session.add(row)
@@ -130,6 +158,32 @@ def record_session(session: Session, plan: Plan, objective_id: str, data: Sessio
                  held_on=row.held_on.isoformat(), material=row.material, source_format=row.source_format,
                  characters=len(text), consent=row.consent)
     return row
+
+
+def update_session(session: Session, row: QualitativeSession, data: SessionDetails, *,
+                   actor: User | str) -> list[str]:
+    """Change a session's details (not committed), audited with the names of the fields changed;
+    return those names (none: nothing is written, nothing audited).
+
+    The kind, the material and the text stay as recorded: passages are character offsets into
+    the text, so a different text would move them onto other words.
+
+    Consent set to no keeps the published texts of the session's passages, but reports stop
+    quoting them (:func:`survey_app.qualitative.queries.objective_themes` reads the session's
+    consent), and they cannot be published again until consent is recorded.
+
+    :raise QualitativeError: as :func:`record_session` for these fields.
+    """
+    values = _checked_details(data)
+    changed = [name for name in SESSION_DETAIL_FIELDS if getattr(row, name) != values[name]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(row, name, values[name])
+    session.flush()
+    audit.record(session, actor, "qualitative.session_update", row, plan=row.plan_id, objective=row.objective_id,
+                 changed=changed, consent=row.consent if "consent" in changed else None)
+    return changed
 
 
 def delete_session(session: Session, row: QualitativeSession, *, actor: User | str) -> None:
@@ -141,6 +195,37 @@ def delete_session(session: Session, row: QualitativeSession, *, actor: User | s
     session.flush()
 
 
+def _checked_theme(session: Session, plan_id: int, objective_id: str, *, name: str, description: str,
+                   parent_id: int | None, theme: Theme | None = None) -> tuple[str, str]:
+    """The name and description as stored, checked against the objective's codebook (*theme*
+    being the one edited, if any).
+
+    :raise QualitativeError: as :func:`add_theme`; for *theme*, also a parent that is the theme
+        itself or one of its sub-themes (a theme cannot be its own ancestor).
+    """
+    name, description = (name or "").strip(), (description or "").strip()
+    if not name or len(name) > MAX_THEME_NAME_LENGTH:
+        raise QualitativeError(_("Scrivi il nome del tema (al massimo %(n)d caratteri).", n=MAX_THEME_NAME_LENGTH))
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise QualitativeError(_("La descrizione supera %(n)d caratteri.", n=MAX_DESCRIPTION_LENGTH))
+    existing = session.scalars(select(Theme).where(Theme.plan_id == plan_id, Theme.objective_id == objective_id)).all()
+    others = [t for t in existing if theme is None or t.id != theme.id]
+    if any(t.name.casefold() == name.casefold() for t in others):
+        raise QualitativeError(_("Nel codebook c'è già un tema «%(name)s».", name=name))
+    if parent_id is not None and parent_id not in {t.id for t in existing}:
+        raise ThemeParentError(_("Il tema superiore non è di questo obiettivo."))
+    if theme is not None and parent_id is not None:
+        # walk up from the new parent: meeting the theme means it would be its own ancestor
+        parents = {t.id: t.parent_id for t in existing}
+        ancestor, seen = parent_id, set()
+        while ancestor is not None and ancestor not in seen:
+            if ancestor == theme.id:
+                raise ThemeParentError(_("Un tema non può stare sotto sé stesso né sotto un suo sotto-tema."))
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor)
+    return name, description
+
+
 def add_theme(session: Session, plan: Plan, objective_id: str, *, name: str, description: str = "",
               parent_id: int | None = None, actor: User | str) -> Theme:
     """Add a theme to the objective's codebook (not committed), audited.
@@ -149,16 +234,8 @@ def add_theme(session: Session, plan: Plan, objective_id: str, *, name: str, des
         description, or a parent of another objective.
     """
     _objective(session, plan, objective_id)
-    name, description = (name or "").strip(), (description or "").strip()
-    if not name or len(name) > MAX_THEME_NAME_LENGTH:
-        raise QualitativeError(_("Scrivi il nome del tema (al massimo %(n)d caratteri).", n=MAX_THEME_NAME_LENGTH))
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise QualitativeError(_("La descrizione supera %(n)d caratteri.", n=MAX_DESCRIPTION_LENGTH))
-    existing = session.scalars(select(Theme).where(Theme.plan_id == plan.id, Theme.objective_id == objective_id)).all()
-    if any(t.name.casefold() == name.casefold() for t in existing):
-        raise QualitativeError(_("Nel codebook c'è già un tema «%(name)s».", name=name))
-    if parent_id is not None and parent_id not in {t.id for t in existing}:
-        raise QualitativeError(_("Il tema superiore non è di questo obiettivo."))
+    name, description = _checked_theme(session, plan.id, objective_id, name=name, description=description,
+                                       parent_id=parent_id)
     theme = Theme(plan_id=plan.id, objective_id=objective_id, name=name, description=description,
                   parent_id=parent_id)
     session.add(theme)
@@ -167,6 +244,75 @@ def add_theme(session: Session, plan: Plan, objective_id: str, *, name: str, des
                          name=name, parent=parent_id)
     event.ambito_id = plan.ambito_id
     return theme
+
+
+def update_theme(session: Session, plan: Plan, theme: Theme, *, name: str, description: str = "",
+                 parent_id: int | None = None, actor: User | str) -> list[str]:
+    """Rename a theme, change its description or its parent (not committed), audited with the
+    names of the fields changed; return those names (none: nothing written, nothing audited).
+
+    Its passages keep it: they link to the theme, not to its name.
+
+    :raise QualitativeError: as :func:`add_theme` (the name unique in the codebook, whatever the
+        case, but the theme's own), and for a parent that is the theme or one of its sub-themes.
+    """
+    if theme.plan_id != plan.id:
+        raise QualitativeError(_("Obiettivo non trovato in questo piano."))
+    name, description = _checked_theme(session, plan.id, theme.objective_id, name=name, description=description,
+                                       parent_id=parent_id, theme=theme)
+    values = {"name": name, "description": description, "parent_id": parent_id}
+    changed = [field for field, value in values.items() if getattr(theme, field) != value]
+    if not changed:
+        return []
+    previous_name = theme.name
+    for field in changed:
+        setattr(theme, field, values[field])
+    session.flush()
+    event = audit.record(session, actor, "qualitative.theme_update", theme, plan=plan.id,
+                         objective=theme.objective_id, changed=changed, name=theme.name,
+                         previous_name=previous_name if "name" in changed else None,
+                         parent=theme.parent_id if "parent_id" in changed else None)
+    event.ambito_id = plan.ambito_id
+    return changed
+
+
+def theme_uses(session: Session, theme: Theme) -> tuple[int, int]:
+    """How many passages are coded with *theme* and how many sub-themes it has."""
+    passages = session.scalar(select(func.count()).select_from(passage_themes)
+                              .where(passage_themes.c.theme_id == theme.id))
+    children = session.scalar(select(func.count(Theme.id)).where(Theme.parent_id == theme.id))
+    return passages or 0, children or 0
+
+
+def delete_theme(session: Session, plan: Plan, theme: Theme, *, actor: User | str) -> None:
+    """Delete a theme no passage is coded with and without sub-themes (not committed), audited.
+
+    Refused otherwise rather than cascading: deleting it would silently take it off passages
+    (some perhaps published) or lift its sub-themes to the top of the codebook.
+
+    :raise QualitativeError: saying how many passages use it and how many sub-themes it has.
+    """
+    if theme.plan_id != plan.id:
+        raise QualitativeError(_("Obiettivo non trovato in questo piano."))
+    passages, children = theme_uses(session, theme)
+    reasons = []
+    if passages:
+        reasons.append(ngettext(
+            "Il tema «%(name)s» è usato da %(num)d passaggio codificato: toglilo prima dal passaggio.",
+            "Il tema «%(name)s» è usato da %(num)d passaggi codificati: toglilo prima da ciascun passaggio.",
+            passages, name=theme.name))
+    if children:
+        reasons.append(ngettext(
+            "Il tema «%(name)s» ha %(num)d sotto-tema: spostalo sotto un altro tema o eliminalo prima.",
+            "Il tema «%(name)s» ha %(num)d sotto-temi: spostali sotto un altro tema o eliminali prima.",
+            children, name=theme.name))
+    if reasons:
+        raise QualitativeError(" ".join(reasons))
+    event = audit.record(session, actor, "qualitative.theme_delete", theme, plan=plan.id,
+                         objective=theme.objective_id, name=theme.name, parent=theme.parent_id)
+    event.ambito_id = plan.ambito_id
+    session.delete(theme)
+    session.flush()
 
 
 def _themes(session: Session, plan_id: int, objective_id: str, theme_ids) -> list[Theme]:

@@ -370,7 +370,8 @@ def objective_themes(session: Session, plan_id: int, objective_id: str) -> list[
     ``quotes`` holds **only published passages**, as their published text (the original as
     coded is never returned), oldest source first:
 
-    * from a session, only when the session recorded the participants' consent;
+    * from a session, only when the session records the participants' consent now (consent
+      set to no later, on the session's page, keeps the published texts but quotes none);
     * from a free comment, only when its round has at least :data:`MIN_CELL` responses the
       analysis counts (the reports' rule for comments), without a date.
 

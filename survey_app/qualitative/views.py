@@ -1,6 +1,7 @@
-"""The qualitative evaluation pages: a plan's objectives, an objective's sessions and codebook,
-a session's text with its coding form, the free comments to code, the themes with the passages
-behind them, the session's text and the plan's REFI-QDA project as files.
+"""The qualitative evaluation pages: a plan's objectives, an objective's sessions and codebook
+(each theme edited or deleted there), a session's text with its coding form and the form that
+edits its details, the free comments to code, the themes with the passages behind them, the
+session's text and the plan's REFI-QDA project as files.
 
 Thin views: reads in :mod:`survey_app.qualitative.queries`, checked and audited writes in
 :mod:`survey_app.qualitative.operations`. Every page and file of another Ambito's plan answers
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from survey_app.accounts.permissions import (
@@ -22,14 +24,16 @@ from survey_app.accounts.permissions import (
 )
 from survey_app.db import get_session
 from survey_app.models import Objective, Plan
-from survey_app.models.qualitative import Passage, QualitativeSession
+from survey_app.models.qualitative import Passage, QualitativeSession, Theme
 from survey_app.plans.context import current_plan, plan_choices, plan_link_args
 from survey_app.qualitative import extraction, operations, queries
 from survey_app.qualitative.forms import (
     CommentCodingForm,
     DeleteSessionForm,
+    DeleteThemeForm,
     PassageForm,
     PublishForm,
+    SessionDetailsForm,
     SessionForm,
     ThemeForm,
     UncodeForm,
@@ -92,6 +96,14 @@ def _passage(passage_id: int) -> tuple[Passage, Plan]:
     return passage, _plan(passage.plan_id)
 
 
+def _theme(theme_id: int) -> tuple[Theme, Plan, Objective]:
+    theme = get_session().get(Theme, theme_id)
+    if theme is None:
+        abort(404)
+    plan, objective = _objective(theme.plan_id, theme.objective_id)
+    return theme, plan, objective
+
+
 def _args(plan: Plan) -> dict:
     return {**ambito_link_args(plan.ambito), **plan_link_args(plan)}
 
@@ -109,20 +121,38 @@ def index():
                            ambito_args=_args(plan), objectives=queries.plan_overview(get_session(), plan))
 
 
-def _theme_form(plan: Plan, objective: Objective) -> ThemeForm:
-    form = ThemeForm()
-    form.parent.choices = [("", _("— nessuno —"))] + [
-        (str(e.theme.id), "\u2003" * e.depth + e.theme.name)
-        for e in queries.codebook(get_session(), plan.id, objective.id)]
+def _parent_choices(entries, theme_id: int | None = None) -> list[tuple[str, str]]:
+    """The codebook as choices of a parent theme; for *theme_id*, without it and its sub-themes
+    (the operation refuses them, so they are not offered)."""
+    choices, skip_below = [("", _("— nessuno —"))], None
+    for entry in entries:
+        if skip_below is not None and entry.depth > skip_below:
+            continue  # a sub-theme of the theme edited (entries are depth first)
+        skip_below = entry.depth if entry.theme.id == theme_id else None
+        if skip_below is None:
+            choices.append((str(entry.theme.id), "\u2003" * entry.depth + entry.theme.name))
+    return choices
+
+
+def _theme_form(plan: Plan, objective: Objective, *, submitted: bool = True) -> ThemeForm:
+    """The form to add a theme; *submitted* false: empty, whatever the request posted (another
+    form's page shown again)."""
+    form = ThemeForm() if submitted else ThemeForm(formdata=None)
+    form.parent.choices = _parent_choices(queries.codebook(get_session(), plan.id, objective.id))
     return form
 
 
-def _objective_page(plan, objective, theme_form, status=200):
+def _objective_page(plan, objective, theme_form, status=200, edited: tuple[int, ThemeForm] | None = None):
+    """The objective's page; *edited*: a theme's id and its edit form sent back with errors."""
     session = get_session()
+    codebook = queries.codebook(session, plan.id, objective.id)
     return render_template(
         "qualitative/objective.html", plan=plan, objective=objective, ambito_args=_args(plan),
         sessions=queries.objective_sessions(session, plan.id, objective.id),
-        codebook=queries.codebook(session, plan.id, objective.id), theme_form=theme_form,
+        codebook=codebook, theme_form=theme_form,
+        parent_choices={e.theme.id: _parent_choices(codebook, e.theme.id) for e in codebook},
+        uses={e.theme.id: operations.theme_uses(session, e.theme) for e in codebook},
+        edited_id=edited[0] if edited else None, edited_form=edited[1] if edited else None,
         comments=len(queries.codable_comments(session, plan.id, objective.id)),
     ), status
 
@@ -149,12 +179,65 @@ def add_theme(plan_id: int, objective_id: str):
                              parent_id=int(form.parent.data) if form.parent.data else None, actor=current_user)
     except operations.QualitativeError as exc:
         session.rollback()
-        form.name.errors = [*form.name.errors, str(exc)]
+        failed = form.parent if isinstance(exc, operations.ThemeParentError) else form.name
+        failed.errors = [*failed.errors, str(exc)]
         return _objective_page(plan, objective_, form, 400)
     session.commit()
     flash(_("Tema «%(name)s» aggiunto al codebook.", name=form.name.data), "success")
     return redirect(url_for("qualitative.objective", plan_id=plan.id, objective_id=objective_.id,
                             **ambito_link_args(plan.ambito)) + "#codebook", code=303)
+
+
+@bp.post("/temi/<int:theme_id>")
+@permission_required("qualitative.code")
+def update_theme(theme_id: int):
+    """Rename a theme, change its description or its parent theme."""
+    theme, plan, objective_ = _theme(theme_id)
+    form = ThemeForm()
+    # every theme of the codebook is accepted here, so that a parent under the theme itself
+    # reaches the operation and gets its reason rather than "not a valid choice"
+    form.parent.choices = _parent_choices(queries.codebook(get_session(), plan.id, objective_.id))
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            changed = operations.update_theme(session, plan, theme, name=form.name.data,
+                                              description=form.description.data or "",
+                                              parent_id=int(form.parent.data) if form.parent.data else None,
+                                              actor=current_user)
+        except operations.QualitativeError as exc:
+            session.rollback()
+            failed = form.parent if isinstance(exc, operations.ThemeParentError) else form.name
+            failed.errors = [*failed.errors, str(exc)]
+        else:
+            session.commit()
+            flash(_("Tema «%(name)s» aggiornato.", name=theme.name) if changed
+                  else _("Nessuna modifica al tema «%(name)s».", name=theme.name), "success")
+            return redirect(url_for("qualitative.objective", plan_id=plan.id, objective_id=objective_.id,
+                                    **ambito_link_args(plan.ambito)) + "#codebook", code=303)
+    return _objective_page(plan, objective_, _theme_form(plan, objective_, submitted=False), 400,
+                           edited=(theme.id, form))
+
+
+@bp.post("/temi/<int:theme_id>/elimina")
+@permission_required("qualitative.code")
+def delete_theme(theme_id: int):
+    """Delete a theme no passage is coded with and without sub-themes."""
+    theme, plan, objective_ = _theme(theme_id)
+    target = url_for("qualitative.objective", plan_id=plan.id, objective_id=objective_.id,
+                     **ambito_link_args(plan.ambito)) + "#codebook"
+    if not DeleteThemeForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    name = theme.name
+    try:
+        operations.delete_theme(session, plan, theme, actor=current_user)
+    except operations.QualitativeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(target, code=303)
+    session.commit()
+    flash(_("Tema «%(name)s» eliminato dal codebook.", name=name), "success")
+    return redirect(target, code=303)
 
 
 @bp.route("/piani/<int:plan_id>/obiettivi/<objective_id>/incontri/nuovo", methods=["GET", "POST"])
@@ -176,10 +259,7 @@ def new_session(plan_id: int, objective_id: str):
                 extracted = extraction.extract_text(filename, upload.read(extraction.MAX_UPLOAD_BYTES + 1))
                 text, source_format = extracted.text, extracted.source_format
             row = operations.record_session(session, plan, objective_.id, operations.SessionInput(
-                kind=form.kind.data, title=form.title.data, held_on=form.held_on.data, timing=form.timing.data,
-                facilitator=form.facilitator.data, participants=form.participants.data,
-                participant_roles=tuple(form.participant_roles.data), consent=form.consent.data == "yes",
-                consent_method=form.consent_method.data or None, material=form.material.data, text=text,
+                kind=form.kind.data, **_details(form), material=form.material.data, text=text,
                 source_filename=filename, source_format=source_format), actor=current_user)
         except extraction.ExtractionError as exc:
             session.rollback()
@@ -196,20 +276,38 @@ def new_session(plan_id: int, objective_id: str):
                            ambito_args=_args(plan), max_mb=extraction.MAX_UPLOAD_BYTES // (1024 * 1024)), 400
 
 
-def _passage_form(row: QualitativeSession) -> PassageForm:
-    form = PassageForm()
+def _passage_form(row: QualitativeSession, *, submitted: bool = True) -> PassageForm:
+    form = PassageForm() if submitted else PassageForm(formdata=None)
     form.themes.choices = [(e.theme.id, "\u2003" * e.depth + e.theme.name)
                            for e in queries.codebook(get_session(), row.plan_id, row.objective_id)]
     return form
 
 
-def _session_page(row: QualitativeSession, form: PassageForm, status=200, publish_errors=None):
+def _details_form(row: QualitativeSession) -> SessionDetailsForm:
+    """The form editing *row*'s details, filled with them (never with what another form posted)."""
+    return SessionDetailsForm(formdata=None, data={
+        "title": row.title, "held_on": row.held_on, "timing": row.timing, "facilitator": row.facilitator,
+        "participants": row.participants, "participant_roles": list(row.participant_roles),
+        "consent": "yes" if row.consent else "no", "consent_method": row.consent_method or ""})
+
+
+def _details(form: SessionDetailsForm) -> dict:
+    """The fields of :class:`operations.SessionDetails` as the form gives them."""
+    return {"title": form.title.data, "held_on": form.held_on.data, "timing": form.timing.data,
+            "facilitator": form.facilitator.data, "participants": form.participants.data,
+            "participant_roles": tuple(form.participant_roles.data), "consent": form.consent.data == "yes",
+            "consent_method": form.consent_method.data or None}
+
+
+def _session_page(row: QualitativeSession, form: PassageForm, status=200, publish_errors=None,
+                  edit_form: SessionDetailsForm | None = None):
     plan = get_session().get(Plan, row.plan_id)
     objective_ = get_session().get(Objective, (row.plan_id, row.objective_id))
     return render_template(
         "qualitative/session.html", row=row, plan=plan, objective=objective_, form=form,
         paragraphs=queries.paragraphs(row.text), ambito_args=_args(plan), publish_form=PublishForm(),
         uncode_form=UncodeForm(), delete_form=DeleteSessionForm(), publish_errors=publish_errors or {},
+        edit_form=edit_form or _details_form(row),
     ), status
 
 
@@ -243,6 +341,40 @@ def code_passage(session_id: int):
     plan = session.get(Plan, row.plan_id)
     return redirect(url_for("qualitative.session_page", session_id=row.id, **ambito_link_args(plan.ambito))
                     + "#passaggi", code=303)
+
+
+@bp.post("/incontri/<int:session_id>/dati")
+@permission_required("qualitative.code")
+def update_session(session_id: int):
+    """Edit a session's details (title, date, timing, facilitator, participants, consent); its
+    text stays as recorded."""
+    row = _session(session_id)
+    form = SessionDetailsForm()
+    session = get_session()
+    if form.validate_on_submit():
+        published_before = row.consent and any(p.published for p in row.passages)
+        try:
+            changed = operations.update_session(session, row, operations.SessionDetails(**_details(form)),
+                                                actor=current_user)
+        except operations.QualitativeError as exc:
+            session.rollback()
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            session.commit()
+            if not changed:
+                flash(_("Nessuna modifica ai dati dell'incontro."), "success")
+            else:
+                flash(_("Dati dell'incontro aggiornati."), "success")
+            if "consent" in changed and published_before:
+                quotes = sum(p.published for p in row.passages)
+                flash(ngettext("Senza consenso, la citazione pubblicata di questo incontro non compare più nei "
+                               "rapporti.",
+                               "Senza consenso, le %(num)d citazioni pubblicate di questo incontro non compaiono "
+                               "più nei rapporti.", quotes), "warning")
+            plan = session.get(Plan, row.plan_id)
+            return redirect(url_for("qualitative.session_page", session_id=row.id, **ambito_link_args(plan.ambito)),
+                            code=303)
+    return _session_page(row, _passage_form(row, submitted=False), 400, edit_form=form)
 
 
 @bp.post("/incontri/<int:session_id>/elimina")

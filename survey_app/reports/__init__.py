@@ -22,7 +22,7 @@ in :mod:`.views` (``/rapporti/``).
 """
 
 #: bump when the report's content or layout changes: stored reports of an older layout are stale
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 def final_title(plan_title: str) -> str:

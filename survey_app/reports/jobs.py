@@ -221,8 +221,33 @@ def fingerprints(session: Session, spec: ReportSpec) -> tuple[str, str]:
         session.execute(select(Plan.title, Plan.status, Plan.first_year, Plan.last_year)
                         .where(Plan.id == spec.plan_id)).all(),
         _compared_part(session, spec),
+        _evaluation_part(session, spec),
     )
     return whole, _digest(comments)
+
+
+def _evaluation_part(session: Session, spec: ReportSpec) -> list:
+    """The evaluator's judgements and the qualitative evidence the report shows: a saved judgement,
+    a quote published or withdrawn, consent withdrawn, a theme renamed make a stored report stale."""
+    from survey_app.models import Judgement, QualitativeSession, Theme
+    from survey_app.models.qualitative import Passage, passage_themes
+
+    def of_objective(query, model):
+        query = query.where(model.plan_id == spec.plan_id)
+        return query.where(model.objective_id == spec.objective_id) if spec.objective_id else query
+
+    judgements = of_objective(select(Judgement.objective_id, Judgement.indicator_id, Judgement.version),
+                              Judgement).order_by(Judgement.objective_id, Judgement.indicator_id)
+    sessions = of_objective(select(
+        QualitativeSession.id, QualitativeSession.kind, QualitativeSession.held_on, QualitativeSession.timing,
+        QualitativeSession.participants, QualitativeSession.participant_roles, QualitativeSession.consent),
+        QualitativeSession).order_by(QualitativeSession.id)
+    themes = of_objective(select(Theme.id, Theme.name, Theme.description, Theme.parent_id), Theme).order_by(Theme.id)
+    passages = of_objective(select(Passage.id, Passage.published_text), Passage).order_by(Passage.id)
+    codings = (of_objective(select(passage_themes.c.passage_id, passage_themes.c.theme_id)
+                            .join(Passage, Passage.id == passage_themes.c.passage_id), Passage)
+               .order_by(passage_themes.c.passage_id, passage_themes.c.theme_id))
+    return [session.execute(query).all() for query in (judgements, sessions, themes, passages, codings)]
 
 
 def _compared_part(session: Session, spec: ReportSpec) -> list:

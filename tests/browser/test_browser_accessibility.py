@@ -52,6 +52,20 @@ def _submit_invalid(button: str):
     return act
 
 
+def _session_details_invalid(page, site):
+    """The session's details sent back without a title."""
+    page.locator("#title").fill("")
+    _submit_invalid("Salva i dati dell'incontro")(page, site)
+
+
+def _theme_edit_invalid(page, site):
+    """A theme's edit form unfolded and sent without a name."""
+    editor = page.locator("details", has=page.get_by_text("Modifica o elimina il tema «Tempi di attesa»"))
+    editor.locator("summary").click()
+    editor.get_by_label("Nome del tema").fill("")
+    _submit_invalid("Salva il tema «Tempi di attesa»")(page, site)
+
+
 def _judgement_against_the_data(page, site):
     """A judgement other than the data's reading, without reasons: refused with the error shown."""
     objective = page.locator("#obiettivo")
@@ -171,6 +185,8 @@ PAGES = [
          lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}"),
     Page("qualitative-theme-errors", "qualitative.add_theme", "evaluator",
          lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}", act=_submit_invalid("Aggiungi il tema")),
+    Page("qualitative-theme-edit-errors", "qualitative.update_theme", "evaluator",
+         lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}", act=_theme_edit_invalid),
     Page("qualitative-new-session", "qualitative.new_session", "evaluator",
          lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/incontri/nuovo"),
     Page("qualitative-new-session-errors", "qualitative.new_session", "evaluator",
@@ -180,6 +196,8 @@ PAGES = [
          lambda s: f"/qualitativa/incontri/{s.qualitative_session_id}"),
     Page("qualitative-session-errors", "qualitative.code_passage", "evaluator",
          lambda s: f"/qualitativa/incontri/{s.qualitative_session_id}", act=_submit_invalid("Codifica il passaggio")),
+    Page("qualitative-session-edit-errors", "qualitative.update_session", "evaluator",
+         lambda s: f"/qualitativa/incontri/{s.qualitative_session_id}", act=_session_details_invalid),
     Page("qualitative-comments", "qualitative.comments", "evaluator",
          lambda s: f"/qualitativa/piani/{s.plan_id}/obiettivi/{s.objective_id}/commenti"),
     Page("qualitative-comments-errors", "qualitative.code_comment", "evaluator",
@@ -229,6 +247,8 @@ NOT_HTML = {
     # pages that redirect to them ("qualitative-session", "qualitative-comments")
     "qualitative.session_text", "qualitative.export_qdpx", "qualitative.publish", "qualitative.uncode",
     "qualitative.delete_session",
+    # deleting a theme redirects to the objective's page ("qualitative-objective")
+    "qualitative.delete_theme",
 }
 
 

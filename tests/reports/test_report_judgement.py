@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from survey_app.db import get_session
 from survey_app.judgements.operations import JudgementInput, save_judgement
-from survey_app.models import Passage, Plan, QualitativeSession, Theme
-from tests.qualitative.helpers import TRANSCRIPT, coded_session, plan_and_objective
+from survey_app.models import Passage, Plan
+from tests.qualitative.helpers import TRANSCRIPT, docx_bytes, plan_and_objective
 from tests.qualitative.test_qualitative_pages import COMMENTS, _reviewed_comments
 from tests.reports.helpers import pdf_text
 
@@ -22,25 +22,34 @@ NOW = datetime(2026, 12, 4, 18, 0, tzinfo=UTC).replace(tzinfo=None)
 
 
 def evidence_and_judgement(app, round_id: int, *, state: str = "to_review") -> tuple[int, str]:
-    """A focus group with three passages and two themes, two coded comments, one published quote, a judgement."""
+    """The issue's path: a focus group from a DOCX transcript, three passages coded with two themes, two
+    free comments coded, one redacted quote published, the objective's judgement written."""
+    from datetime import date
+
     from survey_app.qualitative import operations
+    from survey_app.qualitative.extraction import extract_text
 
     plan_id, objective_id = plan_and_objective(app, round_id)
     comment_ids = _reviewed_comments(app, round_id)
-    made = coded_session(app, plan_id, objective_id)  # theme "Accesso", the second paragraph coded
+    transcript = extract_text("focus-group.docx", docx_bytes(TRANSCRIPT))
     with app.app_context():
         session = get_session()
         plan = session.get(Plan, plan_id)
-        row = session.get(QualitativeSession, made["session_id"])
+        row = operations.record_session(session, plan, objective_id, operations.SessionInput(
+            kind="focus_group", title="Focus group caregiver CDD Lovere", held_on=date(2023, 10, 12),
+            timing="in-itinere", facilitator="Assistente sociale", participants=7,
+            participant_roles=("carers", "operators"), consent=True, consent_method="written",
+            material="transcript", text=transcript.text, source_filename="focus-group.docx",
+            source_format=transcript.source_format), actor="test")
+        access = operations.add_theme(session, plan, objective_id, name="Accesso", actor="test")
         waiting = operations.add_theme(session, plan, objective_id, name="Tempi di attesa", actor="test")
-        access = session.get(Theme, made["theme_id"])
+        first = operations.code_session_passage(session, row, theme_ids=[access.id], first_paragraph=2, actor="test")
         operations.code_session_passage(session, row, theme_ids=[waiting.id], first_paragraph=3, actor="test")
         operations.code_session_passage(session, row, theme_ids=[access.id, waiting.id], first_paragraph=6,
                                         actor="test")
         for response_id, theme in zip(comment_ids, (access, waiting), strict=True):
             operations.code_comment(session, plan, objective_id, response_id, theme_ids=[theme.id], actor="test")
-        operations.publish_passage(session, session.get(Passage, made["passage_id"]), QUOTE, actor="test",
-                                   ambito_id=plan.ambito_id)
+        operations.publish_passage(session, first, QUOTE, actor="test", ambito_id=plan.ambito_id)
         save_judgement(session, plan, objective_id, "", JudgementInput(
             "partly_reached", reasons="Gli indicatori di accesso sono raggiunti, i tempi di attesa no.",
             strengths="La rete tra sportello e servizi\nIl richiamo in giornata",
@@ -79,8 +88,7 @@ def test_the_objective_report_opens_with_the_judgement_and_quotes_only_what_was_
     judgement_at = text.index("Il giudizio di valutazione")
     assert judgement_at < text.index("L'obiettivo nel Piano") < text.index("Le evidenze qualitative")
     assert "Parzialmente raggiunto" in text[judgement_at:] and RECOMMENDATION in text
-    assert "Tempi di attesa" in text and "Focus group" not in text  # the coded session is an interview
-    assert "Intervista in profondità" in text
+    assert "Tempi di attesa" in text and "Focus group" in text and "12 ottobre 2023" in text
     assert QUOTE in text
     unpublished = ["Maria", TRANSCRIPT[2].split(": ", 1)[1][:40], "non vanno bene per chi lavora"]
     for passage in unpublished:
@@ -137,3 +145,31 @@ def test_no_judgement_yet_says_so_and_the_report_still_has_its_data(app, make_ro
     assert "BOZZA" not in text
     with app.app_context():
         assert get_session().scalar(select(Passage)) is None
+
+
+def test_a_saved_judgement_or_a_withdrawn_quote_makes_the_stored_report_stale(app, make_round):
+    from survey_app.models import Passage as PassageRow
+    from survey_app.qualitative import operations
+    from survey_app.reports import jobs
+
+    round_ = make_round("persona-al-centro", kind="ex-post")
+    plan_id, objective_id = evidence_and_judgement(app, round_.id)
+    with app.app_context():
+        session = get_session()
+        plan = session.get(Plan, plan_id)
+        spec = jobs.ReportSpec.of(plan, objective_id)
+        jobs.request(session, spec)
+        jobs.run_pending(session)
+        assert jobs.status(session, spec).current
+        judgement = save_judgement(session, plan, objective_id, "", JudgementInput(
+            "partly_reached", reasons="Rivisto dopo il laboratorio.", state="approved", edited_version=1),
+            suggested=None, user="test")
+        session.commit()
+        assert judgement.version == 2 and not jobs.status(session, spec).current
+        jobs.request(session, spec)
+        jobs.run_pending(session)
+        assert jobs.status(session, spec).current
+        quoted = session.scalar(select(PassageRow).where(PassageRow.published_text.is_not(None)))
+        operations.publish_passage(session, quoted, None, actor="test", ambito_id=plan.ambito_id)
+        session.commit()
+        assert not jobs.status(session, spec).current
