@@ -225,7 +225,7 @@ def run(args) -> dict:
         def scenario(name, action=None):
             if only and name not in only:
                 return
-            token = servers.flask("rounds", "open", "persona-al-centro", "--kind", "in-itinere",
+            token = servers.flask("rounds", "open", "persona-al-centro", "--kind", "in-itinere", "--follow-up",
                                   env=env).strip().splitlines()[-1].rsplit("/", 1)[1]
             helper = threading.Thread(target=action, args=(master,)) if action else None
             if helper:

@@ -102,7 +102,8 @@ def survey_database(url: str, env: dict, questionnaire: str = "persona-al-centro
     env = {**env, "SURVEY_DATABASE_URL": url}
     flask("db", "upgrade", env=env)
     flask("questionnaires", "load", env=env)
-    link = flask("rounds", "open", questionnaire, "--kind", "in-itinere", env=env).strip().splitlines()[-1]
+    # the shipped plan (2021-2023) is closed: a round opened today is its follow-up
+    link = flask("rounds", "open", questionnaire, "--kind", "in-itinere", "--follow-up", env=env).strip().splitlines()[-1]
     return link.rstrip("/").rsplit("/", 1)[-1]
 
 
