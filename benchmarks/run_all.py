@@ -8,12 +8,15 @@
   pandas/scipy operations (run as a script, its table parsed), and the results pages of
   1,000 responses in a fresh process vs the raw operations in a fresh process;
 - ``bench_exports.py``: CSV, XLSX and SPSS export of 100k responses vs the bare library calls;
-- ``bench_startup.py``: import to first respondent page vs a bare Flask app;
-- ``page_weight.py`` (when present): the respondent pages' bytes and requests.
+- ``bench_startup.py``: import to first respondent page vs a bare Flask app and vs the bare
+  import of the libraries the app cannot avoid;
+- ``page_weight.py`` (when present): the respondent pages' bytes and requests;
+- ``throttled_phone.py``: a phone in Chromium at 400 kbit/s and 400 ms round trip, from the QR
+  link to the form and from "Invia" to the thank-you page, vs the line's own floor.
 
 The machine is shared and noisy: read ratios to the same-run baselines, not absolute figures.
 Options: ``--quick`` (small sizes and short runs, to check that everything works),
-``--only submit,analysis,exports,startup,page``, ``--json FILE`` (all figures).
+``--only submit,analysis,exports,startup,page,phone``, ``--json FILE`` (all figures).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import servers
 
 BENCH_DIR = Path(__file__).resolve().parent
-PARTS = ("submit", "analysis", "exports", "startup", "page")
+PARTS = ("submit", "analysis", "exports", "startup", "page", "phone")
 
 
 class Table:
@@ -214,8 +217,25 @@ def page_rows(table: Table, quick: bool) -> dict:
     return {"output": lines}
 
 
+def phone_rows(table: Table, quick: bool) -> dict:
+    import throttled_phone as phone
+
+    figures = phone.measure(repeat=1 if quick else 3)
+    line = f"{phone.KBIT_PER_S} kbit/s, {phone.LATENCY_MS} ms"
+    floor = f"{figures['line_floor_seconds']:.2f} s (one round trip + the form's bytes on the line)"
+    table.add(f"weak connection ({line}): QR link to form on screen",
+              f"{figures['open_seconds']:.2f} s ({figures['open_bytes']:,} bytes, {figures['open_requests']} requests)",
+              floor, _ratio(figures["open_seconds"], figures["line_floor_seconds"], 1),
+              f"<= {phone.OPEN_TARGET_S:.0f} s", _status(figures["open_seconds"] <= phone.OPEN_TARGET_S))
+    table.add(f"weak connection ({line}): Invia to thank-you",
+              f"{figures['send_seconds']:.2f} s ({figures['send_bytes']:,} bytes, {figures['send_requests']} requests)",
+              floor, _ratio(figures["send_seconds"], figures["line_floor_seconds"], 1),
+              f"<= {phone.SEND_TARGET_S} s", _status(figures["send_seconds"] <= phone.SEND_TARGET_S))
+    return figures
+
+
 RUNNERS = {"submit": submit_rows, "analysis": analysis_rows, "exports": exports_rows,
-           "startup": startup_rows, "page": page_rows}
+           "startup": startup_rows, "page": page_rows, "phone": phone_rows}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -208,7 +208,10 @@
     retryTimer = null;
     inFlight = true;
     var body = new URLSearchParams(new FormData(form));
-    var options = { method: "POST", body: body, credentials: "same-origin" };
+    // the server answers a stored submission with a redirect to the thank-you page; following it
+    // here would fetch that page once for nothing before the browser loads it (a round trip on a
+    // mountain line): the redirect is taken as the answer, and the browser goes there itself
+    var options = { method: "POST", body: body, credentials: "same-origin", redirect: "manual" };
     var timer = null;
     if (window.AbortController) {
       var controller = new AbortController();
@@ -221,9 +224,9 @@
         clearTimeout(timer);
         // busy or unreachable database, or too many answers from this network: try again later
         if (response.status === 503 || response.status === 429) { throw new Error("unavailable"); }
-        if (response.ok && response.redirected) {
+        if (response.type === "opaqueredirect") {
           sent = true;
-          window.location.assign(response.url);
+          window.location.assign(form.getAttribute("data-thanks-url"));
           return null;
         }
         // invalid answers, expired page...: let the server's page explain, answers included

@@ -99,9 +99,14 @@ def test_respondent_answers_on_a_phone_by_tapping(phone, site, live_server, arti
     sid, items = submission_id(page), _item_count(page)
     answer_one_per_screen(page, touch=True, shots=(artifacts, "02"))
     assert horizontal_overflow(page) == 0
+    thanks_requests = []
+    page.on("response", lambda r: thanks_requests.append(r.request.resource_type) if "/grazie" in r.url else None)
     page.get_by_role("button", name="Invia le risposte").tap()
     page.wait_for_url(THANKS)
     expect(page.get_by_role("heading", level=1)).to_have_text("Grazie!")
+    # the thank-you page travels once: the script does not follow the redirect itself before the
+    # browser loads it (on a 400 ms mountain line, a round trip and 11 kB saved)
+    assert thanks_requests == ["document"], thanks_requests
     shoot(page, artifacts, "03-thanks")
     _expect_all_answers_stored(live_server, sid, items)
     # the draft kept in the phone is gone once the answers are stored
