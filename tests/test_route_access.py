@@ -48,14 +48,14 @@ def _a_draft(session, plan_id: int) -> int:
     """A draft of persona-al-centro v2 (the first to publish it wins; the others find it gone)."""
     import copy
 
-    from survey_app.models import Plan, QuestionnaireDraft, QuestionnaireVersion
+    from survey_app.models import QuestionnaireDraft, QuestionnaireVersion
 
     stored = session.scalar(select(QuestionnaireVersion).where(
         QuestionnaireVersion.questionnaire_id == "persona-al-centro"))
     definition = copy.deepcopy(stored.definition)
     definition["version"] = 2
     draft = QuestionnaireDraft(questionnaire_id="persona-al-centro", version=2, definition=definition,
-                               plan_id=session.get(Plan, plan_id).id, filename="p.json", file_format="json")
+                               plan_id=plan_id, filename="p.json", file_format="json")
     session.add(draft)
     session.commit()
     return draft.id

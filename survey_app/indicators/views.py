@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -23,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey_app.accounts.permissions import ambito_link_args as _ambito_args
-from survey_app.accounts.permissions import can, permission_required, sees_every_ambito
 from survey_app.accounts.permissions import current_ambito as _ambito
+from survey_app.accounts.permissions import permission_required, sees_every_ambito
 from survey_app.db import get_session
 from survey_app.indicators import display
 from survey_app.indicators.forms import SUGGESTED_SOURCES, ImportForm, RecordForm
@@ -67,6 +66,7 @@ from survey_app.indicators.queries import (
 from survey_app.indicators.template_file import instructions, template_csv, template_xlsx
 from survey_app.localtime import to_local
 from survey_app.models import Ambito, Comune, Indicator, IndicatorValue, Objective, Plan, utcnow
+from survey_app.models.indicators import MAX_NOTE_LENGTH, MAX_SOURCE_LENGTH
 from survey_app.plans.context import (
     current_plan,
     plan_choices,
@@ -74,8 +74,8 @@ from survey_app.plans.context import (
     plan_of_objective_link,
     with_plan,
 )
-from survey_app.models.indicators import MAX_NOTE_LENGTH, MAX_SOURCE_LENGTH
 from survey_app.plans.queries import designated_rounds
+from survey_app.staff_files import allow_larger_files, download
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicatori")
 
@@ -85,15 +85,9 @@ MAX_ERRORS_SHOWN = 200
 IMPORT_MAX_BYTES = 4 * 1024 * 1024
 
 
-@bp.url_value_preprocessor
-def allow_larger_imports(endpoint, _values):
-    """Let users who may import send a file up to :data:`IMPORT_MAX_BYTES`.
-
-    URL value preprocessors run before every ``before_request`` function, so the limit is
-    raised before CSRFProtect reads the form; anyone else keeps the app-wide limit.
-    """
-    if endpoint == "indicators.import_file" and request.method == "POST" and can(current_user, "indicators.record"):
-        request.max_content_length = IMPORT_MAX_BYTES
+# who may import sends a file up to IMPORT_MAX_BYTES (the app-wide limit is smaller)
+allow_larger_files(bp, endpoints={"indicators.import_file"}, permission="indicators.record",
+                   max_bytes=lambda: IMPORT_MAX_BYTES)
 
 
 @bp.context_processor
@@ -363,7 +357,7 @@ def template_download_csv():
     """The import template as CSV (``;``, UTF-8 with BOM, for Italian Excel)."""
     ambito, plan = _context()
     body = template_csv(template_rows(get_session(), plan.id))
-    return _download(body, "text/csv", f"modello-indicatori-{ambito.code}.csv")
+    return download(body, "text/csv", f"modello-indicatori-{ambito.code}.csv")
 
 
 @bp.get("/modello.xlsx")
@@ -372,11 +366,7 @@ def template_download_xlsx():
     """The import template as an Excel workbook, with a sheet of instructions."""
     ambito, plan = _context()
     body = template_xlsx(template_rows(get_session(), plan.id), _template_notes(ambito))
-    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"modello-indicatori-{ambito.code}.xlsx")
 
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 

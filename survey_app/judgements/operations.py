@@ -53,8 +53,10 @@ class JudgementInput:
     edited_version: int = 0
 
     def values(self) -> dict:
-        return {name: getattr(self, name).strip() if name not in ("status", "state") else getattr(self, name)
-                for name in FIELDS}
+        """The fields as stored: texts without surrounding blanks."""
+        return {"status": self.status, "reasons": self.reasons.strip(), "strengths": self.strengths.strip(),
+                "weaknesses": self.weaknesses.strip(), "recommendations": self.recommendations.strip(),
+                "state": self.state}
 
 
 def find_judgement(session: Session, plan_id: int, objective_id: str, indicator_id: str = "") -> Judgement | None:

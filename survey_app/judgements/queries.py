@@ -63,5 +63,10 @@ def summary_of(judgement: Judgement) -> JudgementSummary:
 
 
 def report_judgements(session: Session, plan_id: int, objective_id: str) -> dict[str, JudgementSummary]:
-    """The judgements of an objective for its report, by indicator id (``""``: the objective's own)."""
-    return {key: summary_of(j) for key, j in objective_judgements(session, plan_id, objective_id).items()}
+    """The judgements of an objective for its report, by indicator id (``""``: the objective's own).
+
+    Two queries however many judgements: a report shows who saved each one, never its history.
+    """
+    rows = session.scalars(select(Judgement).options(selectinload(Judgement.updated_by)).where(
+        Judgement.plan_id == plan_id, Judgement.objective_id == objective_id))
+    return {j.indicator_id: summary_of(j) for j in rows}

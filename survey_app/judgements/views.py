@@ -132,12 +132,11 @@ def objective():
             form.edited_version.data = str(judgement.version if judgement else 0)
         forms[target] = form
         if bound and form.validate_on_submit():
-            given = JudgementInput(
-                status=form.status.data, reasons=form.reasons.data or "",
-                strengths=getattr(form, "strengths", None) and form.strengths.data or "",
-                weaknesses=getattr(form, "weaknesses", None) and form.weaknesses.data or "",
-                recommendations=getattr(form, "recommendations", None) and form.recommendations.data or "",
-                state=form.state.data, edited_version=int(form.edited_version.data or 0))
+            # an indicator's form has no strengths, weaknesses or recommendations
+            texts = {name: form[name].data or "" for name in ("reasons", "strengths", "weaknesses",
+                                                              "recommendations") if name in form}
+            given = JudgementInput(status=form.status.data, state=form.state.data,
+                                   edited_version=int(form.edited_version.data or 0), **texts)
             try:
                 save_judgement(session, plan, found.id, target, given, suggested=suggestions[target], user=current_user)
             except JudgementRefused as exc:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -29,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
 
-from survey_app.accounts.permissions import can, permission_required
+from survey_app.accounts.permissions import permission_required
 from survey_app.db import get_session
 from survey_app.models import Ambito
 from survey_app.plans.exporting import export_json, export_xlsx, find_plan, plan_summaries
@@ -42,6 +41,7 @@ from survey_app.plans.fileformat import (
 from survey_app.plans.importing import PlanImportRejected, import_plan
 from survey_app.plans.workbook import write_workbook
 from survey_app.questionnaires.queries import known_measures
+from survey_app.staff_files import allow_larger_files, download
 
 bp = Blueprint("plans", __name__, url_prefix="/amministrazione/piani")
 
@@ -60,14 +60,9 @@ class UploadForm(FlaskForm):
                                  FileAllowed(["json", "xlsx"], _l("Il file deve essere .json o .xlsx."))])
 
 
-@bp.url_value_preprocessor
-def allow_plan_files(endpoint, _values):
-    """Let admins send a plan file up to :data:`MAX_FILE_BYTES` (the app-wide limit is smaller).
-
-    URL value preprocessors run before CSRFProtect reads the form; anyone else keeps the limit.
-    """
-    if endpoint == "plans.index" and request.method == "POST" and can(current_user, "plans.manage"):
-        request.max_content_length = MAX_FILE_BYTES + 64 * 1024
+# admins send a plan file up to MAX_FILE_BYTES (the app-wide limit is smaller)
+allow_larger_files(bp, endpoints={"plans.index"}, permission="plans.manage",
+                   max_bytes=lambda: MAX_FILE_BYTES + 64 * 1024)
 
 
 def _ambiti() -> list[Ambito]:
@@ -142,7 +137,7 @@ def index():
 def export_plan_json(plan_id: int):
     """The plan as a JSON plan file."""
     plan = _plan_in_scope(plan_id)
-    return _download(export_json(get_session(), plan), "application/json", f"{plan.ambito.code}-{plan.code}.json")
+    return download(export_json(get_session(), plan), "application/json", f"{plan.ambito.code}-{plan.code}.json")
 
 
 @bp.get("/<int:plan_id>.xlsx")
@@ -150,16 +145,11 @@ def export_plan_json(plan_id: int):
 def export_plan_xlsx(plan_id: int):
     """The plan as a workbook, the template's sheets filled in."""
     plan = _plan_in_scope(plan_id)
-    return _download(export_xlsx(get_session(), plan), XLSX, f"{plan.ambito.code}-{plan.code}.xlsx")
+    return download(export_xlsx(get_session(), plan), XLSX, f"{plan.ambito.code}-{plan.code}.xlsx")
 
 
 @bp.get("/modello.xlsx")
 @permission_required("plans.manage")
 def template():
     """The empty plan workbook, with its instructions."""
-    return _download(write_workbook(), XLSX, "modello-piano.xlsx")
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+    return download(write_workbook(), XLSX, "modello-piano.xlsx")

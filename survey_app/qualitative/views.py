@@ -18,7 +18,6 @@ from flask_login import current_user
 from survey_app.accounts.permissions import (
     ambito_link_args,
     ambito_scope,
-    can,
     current_ambito,
     permission_required,
 )
@@ -39,6 +38,7 @@ from survey_app.qualitative.forms import (
     UncodeForm,
 )
 from survey_app.rounds.forms import KIND_LABELS
+from survey_app.staff_files import allow_larger_files
 
 bp = Blueprint("qualitative", __name__, url_prefix="/qualitativa")
 
@@ -46,15 +46,9 @@ bp = Blueprint("qualitative", __name__, url_prefix="/qualitativa")
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
-@bp.url_value_preprocessor
-def allow_transcripts(endpoint, _values):
-    """Let evaluators send a transcript up to :data:`extraction.MAX_UPLOAD_BYTES`.
-
-    URL value preprocessors run before CSRFProtect reads the form; anyone else keeps the
-    app-wide limit.
-    """
-    if endpoint == "qualitative.new_session" and request.method == "POST" and can(current_user, "qualitative.code"):
-        request.max_content_length = extraction.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES
+# coders send a transcript up to extraction.MAX_UPLOAD_BYTES (the app-wide limit is smaller)
+allow_larger_files(bp, endpoints={"qualitative.new_session"}, permission="qualitative.code",
+                   max_bytes=lambda: extraction.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES)
 
 
 @bp.context_processor

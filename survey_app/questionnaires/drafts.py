@@ -202,8 +202,3 @@ def discard_draft(session: Session, draft: QuestionnaireDraft, *, scope, user) -
            version=draft.version, file=draft.filename)
     session.delete(draft)
 
-
-def next_version_number(session: Session, questionnaire_id: str) -> int:
-    """The version number a new version of *questionnaire_id* takes."""
-    latest = latest_version(session, questionnaire_id)
-    return latest.version + 1 if latest is not None else 1

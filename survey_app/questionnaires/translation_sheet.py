@@ -85,6 +85,7 @@ def write_translation_sheet(definition: dict, language: str) -> bytes:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            # a text beginning with "=" stays a text: openpyxl would write it as a formula
             cell.data_type = "s" if cell.value is not None else cell.data_type
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in (("A", 36), ("B", 70), ("C", 70)):

@@ -35,16 +35,17 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Regexp
 
-from survey_app.accounts.permissions import ambito_scope, can, permission_required
+from survey_app.accounts.permissions import ambito_scope, permission_required
 from survey_app.db import get_session
 from survey_app.models import Comune, QuestionnaireDraft
 from survey_app.questionnaires import drafts as draft_operations
-from survey_app.questionnaires.definition import DEFAULT_LANGUAGE, QuestionnaireError
+from survey_app.questionnaires.definition import DEFAULT_LANGUAGE, Problem, QuestionnaireError
 from survey_app.questionnaires.queries import (
     questionnaire_overview,
     questionnaire_versions,
     visible_questionnaire_ids,
 )
+from survey_app.staff_files import allow_larger_files, download
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/gestione/questionari")
 
@@ -95,13 +96,9 @@ class TranslationUploadForm(FlaskForm):
                                  FileAllowed(["xlsx"], _l("Il file deve essere .xlsx."))])
 
 
-@bp.url_value_preprocessor
-def allow_questionnaire_files(endpoint, _values):
-    """Let whoever may publish send a questionnaire file up to :data:`MAX_FILE_BYTES` (the app-wide
-    limit is smaller). URL value preprocessors run before CSRFProtect reads the form."""
-    if endpoint in ("questionnaires.index", "questionnaires.detail") and request.method == "POST" \
-            and can(current_user, PERMISSION):
-        request.max_content_length = MAX_FILE_BYTES + 64 * 1024
+# whoever may publish sends a questionnaire file up to MAX_FILE_BYTES (the app-wide limit is smaller)
+allow_larger_files(bp, endpoints={"questionnaires.index", "questionnaires.detail"}, permission=PERMISSION,
+                   max_bytes=lambda: MAX_FILE_BYTES + 64 * 1024)
 
 
 def _scope():
@@ -128,13 +125,20 @@ def _draft_or_404(draft_id: int, *, gone_to_index: bool = False) -> Questionnair
     return draft
 
 
-def _read_upload(upload) -> tuple[str, bytes]:
-    filename = Path(upload.filename or "questionario").name[:200]
-    return filename, upload.read(MAX_FILE_BYTES + 1)
+def _upload_name(upload) -> str:
+    return Path(upload.filename or "questionario").name[:200]
 
 
-def _too_big(filename: str) -> list[str]:
-    return [_("%(file)s: il file è più grande di %(mb)d MB", file=filename, mb=MAX_FILE_BYTES // (1024 * 1024))]
+def _read_upload(upload, filename: str) -> bytes:
+    """The uploaded file's bytes.
+
+    :raise QuestionnaireError: when it is larger than :data:`MAX_FILE_BYTES`.
+    """
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise QuestionnaireError([Problem(filename, "", _("il file è più grande di %(mb)d MB",
+                                                           mb=MAX_FILE_BYTES // (1024 * 1024)))])
+    return raw
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -153,10 +157,9 @@ def index():
             plan = next((p for p in plans if p.id == form.plan.data), None)
             if plan is None:
                 abort(404)
-            filename, raw = _read_upload(form.file.data)
+            filename = _upload_name(form.file.data)
             try:
-                if len(raw) > MAX_FILE_BYTES:
-                    raise QuestionnaireError([])
+                raw = _read_upload(form.file.data, filename)
                 with force_locale("it"):  # problems in the language the file is written in
                     definition, file_format, plan = draft_operations.read_upload(db, filename, raw, chosen=plan,
                                                                                  scope=scope)
@@ -164,8 +167,7 @@ def index():
                                                       filename=filename, file_format=file_format)
             except QuestionnaireError as exc:
                 db.rollback()
-                problems = [str(p) for p in exc.problems] or _too_big(filename)
-                status = 422
+                problems, status = [str(p) for p in exc.problems], 422
             except draft_operations.NotAllowed as exc:
                 db.rollback()
                 problems, status = [str(exc)], 403
@@ -287,11 +289,10 @@ def detail(questionnaire_id: str):
     if request.method == "POST":
         status = 400
         if upload.validate_on_submit():
-            filename, raw = _read_upload(upload.file.data)
+            filename = _upload_name(upload.file.data)
             plan = draft_operations.home_plan(db, latest.definition, _scope())
             try:
-                if len(raw) > MAX_FILE_BYTES:
-                    raise QuestionnaireError([])
+                raw = _read_upload(upload.file.data, filename)
                 if plan is None:
                     raise draft_operations.NotAllowed(_("Il questionario non misura indicatori di un piano del tuo "
                                                         "Ambito."))
@@ -302,7 +303,7 @@ def detail(questionnaire_id: str):
                                                         filename=filename, file_format="translation")
             except QuestionnaireError as exc:
                 db.rollback()
-                problems, status = [str(p) for p in exc.problems] or _too_big(filename), 422
+                problems, status = [str(p) for p in exc.problems], 422
             except draft_operations.NotAllowed as exc:
                 db.rollback()
                 problems, status = [str(exc)], 403
@@ -329,7 +330,7 @@ def translation_sheet(questionnaire_id: str):
         flash(_("Scrivi il codice di una lingua diversa dall'italiano, per esempio fr, uk, ar."), "error")
         return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire_id), code=303)
     body = write_translation_sheet(versions[0].definition, form.lingua.data)
-    return _download(body, XLSX, f"{questionnaire_id}-traduzione-{form.lingua.data}.xlsx")
+    return download(body, XLSX, f"{questionnaire_id}-traduzione-{form.lingua.data}.xlsx")
 
 
 @bp.get("/<questionnaire_id>/v<int:version>.<any(xlsx, json):extension>")
@@ -348,7 +349,7 @@ def export(questionnaire_id: str, version: int, extension: str):
     name = f"{questionnaire_id}-v{version}.{extension}"
     if extension == "json":
         body = json.dumps(stored.definition, ensure_ascii=False, indent=2) + "\n"
-        return _download(body.encode("utf-8"), "application/json", name)
+        return download(body.encode("utf-8"), "application/json", name)
     from survey_app.questionnaires.xlsform import XLSFormExportError, write_xlsform
 
     comuni = []
@@ -361,9 +362,5 @@ def export(questionnaire_id: str, version: int, extension: str):
     except XLSFormExportError as exc:
         flash(str(exc), "error")
         return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire_id), code=303)
-    return _download(body, XLSX, name)
+    return download(body, XLSX, name)
 
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})

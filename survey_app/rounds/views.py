@@ -29,16 +29,17 @@ from survey_app.accounts.permissions import (
 )
 from survey_app.db import get_session
 from survey_app.localtime import day_end_utc, day_start_utc
-from survey_app.models import Objective, Panel, QuestionnaireVersion
+from survey_app.models import Objective, Panel
 from survey_app.panels.operations import create_panel
 from survey_app.plans.context import current_plan, plan_choices, plan_link_args
 from survey_app.plans.queries import links_of
 from survey_app.questionnaires.operations import latest_version
+from survey_app.reports.plan import plan_order
 from survey_app.rounds.forms import (
     KIND_LABELS,
     STATUS_ACTIONS,
-    CloseForm,
     STATUS_LABELS,
+    CloseForm,
     NewRoundForm,
     OfflineImportForm,
     PanelCodesForm,
@@ -56,9 +57,9 @@ from survey_app.rounds.operations import (
     open_round,
     set_status,
 )
-from survey_app.reports.plan import plan_order
 from survey_app.rounds.queries import public_url, response_count, round_summaries, short_url
 from survey_app.set_asides.queries import overview as set_aside_overview
+from survey_app.staff_files import allow_larger_files
 
 bp = Blueprint("manage", __name__, url_prefix="/gestione")
 
@@ -69,14 +70,9 @@ OFFLINE_IMPORT_MAX_BYTES = 16 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 200
 
 
-@bp.url_value_preprocessor
-def allow_offline_exports(endpoint, _values):
-    """Let users who may type in answers send a CSV export up to :data:`OFFLINE_IMPORT_MAX_BYTES`.
-
-    URL value preprocessors run before CSRFProtect reads the form; anyone else keeps the limit.
-    """
-    if endpoint == "manage.import_offline" and request.method == "POST" and can(current_user, "responses.enter"):
-        request.max_content_length = OFFLINE_IMPORT_MAX_BYTES
+# who may type in answers sends a CSV export up to OFFLINE_IMPORT_MAX_BYTES
+allow_larger_files(bp, endpoints={"manage.import_offline"}, permission="responses.enter",
+                   max_bytes=lambda: OFFLINE_IMPORT_MAX_BYTES)
 
 
 @bp.app_context_processor

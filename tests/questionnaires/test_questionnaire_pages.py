@@ -282,3 +282,15 @@ def test_downloads_of_a_version(app, as_role):
     assert client.get(f"{PAGE}/persona-al-centro/v1.json").get_json()["id"] == "persona-al-centro"
     assert client.get(f"{PAGE}/persona-al-centro/v9.json").status_code == 404
     assert client.get(f"{PAGE}/nessuno").status_code == 404
+
+
+def test_a_file_larger_than_the_limit_is_refused_with_its_size(app, as_role, monkeypatch):
+    from survey_app.questionnaires import views
+
+    monkeypatch.setattr(views, "MAX_FILE_BYTES", 1000)
+    client = as_role("operator")
+    before = counts(app)
+    refused = upload(client, app, second_version()[0])
+    assert refused.status_code == 422
+    assert "persona.xlsx: il file è più grande di 0 MB" in refused.get_data(as_text=True)
+    assert counts(app) == before
