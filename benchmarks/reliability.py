@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
-from bench_submit import Client, form_fields
+from bench_submit import Client, Respondent, form_fields
 
 THINK_SECONDS = 12.0
 USER_AGENT = "ReliabilityProbe/1.0 (test phone)"
@@ -60,20 +60,15 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 class Probe(Client):
-    """A respondent's phone: the benchmark client with a user agent the logs must not keep."""
+    """A respondent's phone: one person through its own connection, with a user agent the logs
+    must not keep, from its own loopback address (no proxy in front)."""
 
-    def request(self, method, path, body=None):  # noqa: D102 - same as Client, plus the agent
-        original = self.connection.request
+    def __init__(self, base: str, source_address: tuple[str, int]):
+        super().__init__(base, source_address=source_address, headers={"User-Agent": USER_AGENT})
+        self.person = Respondent(None)
 
-        def with_agent(method_, path_, body=None, headers=None):
-            headers = {**(headers or {}), "User-Agent": USER_AGENT}
-            return original(method_, path_, body=body, headers=headers)
-
-        self.connection.request = with_agent
-        try:
-            return super().request(method, path, body)
-        finally:
-            self.connection.request = original
+    def request(self, method, path, body=None):  # noqa: D102 - Client's, for its one person
+        return super().request(method, path, self.person, body)
 
 
 def respondent(base: str, token: str, start_delay: float, think: float) -> dict:

@@ -2,8 +2,9 @@
 
 ``make bench`` runs this. Benchmarks (each also runs alone, see its docstring):
 
-- ``bench_submit.py``: the full submit path at 20 concurrent clients vs a bare Flask insert
-  endpoint served the same way, on SQLite and on PostgreSQL + Redis;
+- ``bench_submit.py``: the full submit path (rate limits and anti-bot checks on) at 20
+  concurrent clients, and respondents arriving at 20 per second (open loop), vs a bare Flask
+  insert endpoint served and loaded the same way, on SQLite and on PostgreSQL + Redis;
 - ``bench_analysis.py``: full analysis of 1k, 10k, 100k responses x 40 items vs the raw
   pandas/scipy operations (run as a script, its table parsed), and the results pages of
   1,000 responses in a fresh process vs the raw operations in a fresh process;
@@ -88,12 +89,10 @@ def submit_rows(table: Table, quick: bool) -> dict:
                   f"{app['per_second']:.1f}{failures}",
                   f"{bare['per_second']:.1f} (bare Flask insert)", f"{ratio:.2f}x",
                   f">= {bench_submit.TARGET_RATIO}x", _status(ratio >= bench_submit.TARGET_RATIO and not app["failures"]))
-        table.add(f"submit, {name}: POST p50 / p95",
+        table.add(f"submit, {name}: POST p50 / p95 at {args.clients} clients",
                   f"{app['post_p50_ms']:.0f} / {app['post_p95_ms']:.0f} ms",
                   f"{bare['post_p50_ms']:.0f} / {bare['post_p95_ms']:.0f} ms",
-                  _ratio(app["post_p95_ms"], bare["post_p95_ms"], 1),
-                  f"p95 < {bench_submit.TARGET_P95_MS:.0f} ms",
-                  _status(app["post_p95_ms"] < bench_submit.TARGET_P95_MS))
+                  _ratio(app["post_p95_ms"], bare["post_p95_ms"], 1), "", "")
         table.add(f"submit, {name}: server CPU per submission",
                   f"{app['server_cpu_ms']:.1f} ms", f"{bare['server_cpu_ms']:.1f} ms",
                   _ratio(app["server_cpu_ms"], bare["server_cpu_ms"], 1), "", "")
@@ -101,6 +100,16 @@ def submit_rows(table: Table, quick: bool) -> dict:
                   f"{app['get_p50_ms']:.0f} / {app['get_p95_ms']:.0f} ms",
                   f"{bare['get_p50_ms']:.0f} / {bare['get_p95_ms']:.0f} ms",
                   _ratio(app["get_p95_ms"], bare["get_p95_ms"], 1), "", "")
+        app_open, bare_open = figures["app_open"], figures["bare_open"]
+        failures = f" ({app_open['failures']} failed)" if app_open["failures"] else ""
+        table.add(f"submit, {name}: open loop, {app_open['rate']:g} arrivals/s, POST p50 / p95 / p99",
+                  f"{app_open['post_p50_ms']:.0f} / {app_open['post_p95_ms']:.0f} / "
+                  f"{app_open['post_p99_ms']:.0f} ms ({app_open['posts']} posts){failures}",
+                  f"{bare_open['post_p50_ms']:.0f} / {bare_open['post_p95_ms']:.0f} / "
+                  f"{bare_open['post_p99_ms']:.0f} ms",
+                  _ratio(app_open["post_p95_ms"], bare_open["post_p95_ms"], 1),
+                  f"p95 < {bench_submit.TARGET_P95_MS:.0f} ms",
+                  _status(app_open["post_p95_ms"] < bench_submit.TARGET_P95_MS and not app_open["failures"]))
     return results
 
 

@@ -126,7 +126,9 @@ class Server(str):
         return self
 
     def cpu_seconds(self) -> float:
-        """Return the CPU time (user + system) used so far by the master and its workers."""
+        """Return the CPU time (user + system) used so far by the master and its workers,
+        including workers that ended meanwhile (gunicorn recycles them after ``max_requests``;
+        the master has reaped them, so their time is in its children's counters)."""
         tick = os.sysconf("SC_CLK_TCK")
         total = 0.0
         for entry in Path("/proc").iterdir():
@@ -136,7 +138,9 @@ class Server(str):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # ended meanwhile
-            if int(entry.name) == self.pid or int(fields[1]) == self.pid:
+            if int(entry.name) == self.pid:
+                total += sum(int(field) for field in fields[11:15]) / tick
+            elif int(fields[1]) == self.pid:
                 total += (int(fields[11]) + int(fields[12])) / tick
         return total
 

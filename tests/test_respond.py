@@ -383,6 +383,26 @@ def test_a_reused_form_page_gets_this_requests_token_id_and_start_time(app, clie
     assert count_responses(app) == 2
 
 
+def test_a_kept_form_page_is_served_without_building_the_form(app, respondent, make_round, monkeypatch):
+    """Once an unanswered form's page is kept, showing it again builds no form (issue 17): the
+    page gets this request's CSRF token, id and stamp, and its answers are accepted."""
+    from survey_app.respond.round_form import RoundForm
+
+    token = make_round("persona-al-centro").token
+    first = respondent.load_form(token)
+    built = []
+    original_build = RoundForm.build
+    monkeypatch.setattr(RoundForm, "build", lambda self, *args, **kwargs: built.append(args)
+                        or original_build(self, *args, **kwargs))
+    second = respondent.load_form(token)
+    assert built == []  # the GET: served from the kept page
+    assert _without_per_page_values(first.html) == _without_per_page_values(second.html)
+    assert second.submission_id != first.submission_id and second.csrf_token and second.started
+    assert respondent.submit(token, second.answers("3")).status_code == 303
+    assert len(built) == 1  # the POST builds the form it validates
+    assert count_responses(app) == 1
+
+
 def test_other_query_parameters_are_never_baked_into_a_reused_page(respondent, make_round):
     token = make_round("persona-al-centro").token
     with_extra = respondent.load_form(token, lang="en", fonte="manifesto").html

@@ -117,7 +117,8 @@ def build_questionnaire_form(
     :param cached: ``False`` for a draft's preview: its id and version do not yet identify its
         content, so its form class must not be kept where a published version would find it.
     """
-    options = (language, tuple(comuni), ask_comune, ask_service, ask_panel_code, ask_channel)
+    options = form_options(language, comuni, ask_comune=ask_comune, ask_service=ask_service,
+                           ask_panel_code=ask_panel_code, ask_channel=ask_channel)
     form_class = _form_class(questionnaire, options) if cached else _make_form_class(questionnaire, *options)
     kwargs = {} if csrf else {"meta": {"csrf": False}}
     if formdata is not None:
@@ -125,18 +126,30 @@ def build_questionnaire_form(
     return form_class(**kwargs)
 
 
+def form_options(language: str, comuni, *, ask_comune: bool = True, ask_service: bool = True,
+                 ask_panel_code: bool = False, ask_channel: bool = False) -> tuple:
+    """Return the options of :func:`build_questionnaire_form` that shape the form class, as a key."""
+    return (language, tuple(comuni), ask_comune, ask_service, ask_panel_code, ask_channel)
+
+
+def form_class_key(questionnaire: Questionnaire, options: tuple) -> tuple:
+    """Return what identifies the form class of *questionnaire* with *options* (see :func:`form_options`).
+
+    A stored version never changes content (loading refuses that), so its id and version
+    identify its fields.
+    """
+    return (questionnaire.id, questionnaire.version, options)
+
+
 #: form classes by questionnaire version and options; building one costs more than rendering it
 _FORM_CLASSES: BoundedCache[type[QuestionnaireForm]] = BoundedCache(256)
 
 
 def _form_class(questionnaire: Questionnaire, options: tuple) -> type[QuestionnaireForm]:
-    """Return the form class of *questionnaire* with *options*, built once per version.
-
-    A stored version never changes content (loading refuses that), so its id and version
-    identify its fields; labels that follow the interface language stay lazy strings.
-    """
-    key = (questionnaire.id, questionnaire.version, options)
-    return _FORM_CLASSES.get_or_build(key, lambda: _make_form_class(questionnaire, *options))
+    """Return the form class of *questionnaire* with *options*, built once per version
+    (labels that follow the interface language stay lazy strings)."""
+    return _FORM_CLASSES.get_or_build(form_class_key(questionnaire, options),
+                                      lambda: _make_form_class(questionnaire, *options))
 
 
 def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple, ask_comune: bool,

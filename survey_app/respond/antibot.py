@@ -33,7 +33,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 #: a new salt for the stamps binding an id (the earlier ones carried only a time): a page
 #: rendered before the change is read as expired, shown again with its answers and a new stamp
-_SALT = "questionnaire-form"
+STAMP_SALT = "questionnaire-form"
 #: cookie listing the rounds this browser answered (ids only), for the soft warning
 ANSWERED_COOKIE = "risposto"
 #: cookie scoped to the path of the link a questionnaire was sent through: a random marker
@@ -58,7 +58,7 @@ class FormStamp:
 
 def issue_stamp(secret_key: str, submission_id: str) -> str:
     """Return the signed stamp of a form rendered now with *submission_id*."""
-    return URLSafeSerializer(secret_key, salt=_SALT).dumps([submission_id, int(time.time())])
+    return URLSafeSerializer(secret_key, salt=STAMP_SALT).dumps([submission_id, int(time.time())])
 
 
 def read_stamp(secret_key: str, stamp: str | None, max_age: float) -> FormStamp | None:
@@ -66,7 +66,7 @@ def read_stamp(secret_key: str, stamp: str | None, max_age: float) -> FormStamp 
     if not stamp or len(stamp) > 200:
         return None
     try:
-        submission_id, issued_at = URLSafeSerializer(secret_key, salt=_SALT).loads(stamp)
+        submission_id, issued_at = URLSafeSerializer(secret_key, salt=STAMP_SALT).loads(stamp)
     except (BadSignature, TypeError, ValueError):
         return None
     if not isinstance(submission_id, str) or not isinstance(issued_at, int):
@@ -121,7 +121,7 @@ class BurstDetector:
                 return False
             # over the limit: alert once, then stay quiet for ten minutes
             return self.limiter.hit(self.quiet_period, self.key_prefix, "burst-alerted", str(round_id))
-        except Exception:  # noqa: BLE001 - any store failure: skip the alert, keep the response
+        except Exception:
             logger.warning("burst detector store unavailable; no alert for round %s", round_id, exc_info=True)
             return False
 

@@ -70,6 +70,22 @@ def _set_page_values(form, values: dict[str, str]) -> None:
     form.started.data = values["started"]
 
 
+def kept_form_page(key: Hashable, values: dict[str, str]) -> str | None:
+    """Return the page kept under *key* with this request's *values* put in, or ``None``.
+
+    *values* are the :data:`PAGE_SLOTS`: lets a view answer without building the form at all
+    when the page is kept (the form is built only to render it the first time).
+    """
+    page = _PAGES.get(key)
+    return None if page is None else _filled(page, values)
+
+
+def _filled(page: str, values: dict[str, str]) -> str:
+    for name in PAGE_SLOTS:
+        page = page.replace(_slot(name), str(escape(values[name] or "")))
+    return page
+
+
 def fresh_form_page(key: Hashable, form, render: Callable[[], str]) -> str:
     """Return the page of the unanswered *form*, rendering it with *render* once per *key*.
 
@@ -88,6 +104,4 @@ def fresh_form_page(key: Hashable, form, render: Callable[[], str]) -> str:
         if any(page.count(_slot(name)) != 1 for name in PAGE_SLOTS):
             return render()  # a template that does not show each value once: never reuse it
         _PAGES.put(key, page)
-    for name, value in _page_values(form).items():
-        page = page.replace(_slot(name), str(escape(value or "")))
-    return page
+    return _filled(page, _page_values(form))

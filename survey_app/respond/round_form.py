@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from survey_app.caching import BoundedCache
-from survey_app.forms.questionnaire import QuestionnaireForm, build_questionnaire_form
+from survey_app.forms.questionnaire import (
+    QuestionnaireForm,
+    build_questionnaire_form,
+    form_class_key,
+    form_options,
+)
 from survey_app.models import Round
 from survey_app.questionnaires.definition import Questionnaire
 from survey_app.rounds.queries import comune_choices
@@ -31,17 +36,23 @@ class RoundForm:
     service: str | None
     is_panel: bool
 
+    def _options(self, ask_channel: bool) -> dict:
+        return {"ask_comune": self.comune_id is None, "ask_service": self.service is None,
+                "ask_panel_code": self.is_panel, "ask_channel": ask_channel}
+
     def build(self, language: str, formdata=None, *, ask_channel: bool = False,
               csrf: bool = True) -> QuestionnaireForm:
         """Return the form in *language*, bound to *formdata* when given.
 
         :param csrf: ``False`` for data that comes from a file, not from a page of the app.
         """
-        return build_questionnaire_form(
-            self.questionnaire, language, list(self.comuni), ask_comune=self.comune_id is None,
-            ask_service=self.service is None, ask_panel_code=self.is_panel, ask_channel=ask_channel,
-            formdata=formdata, csrf=csrf,
-        )
+        return build_questionnaire_form(self.questionnaire, language, list(self.comuni),
+                                        **self._options(ask_channel), formdata=formdata, csrf=csrf)
+
+    def form_class_key(self, language: str, *, ask_channel: bool = False) -> tuple:
+        """Return what identifies the class of the form :meth:`build` returns, without building it."""
+        return form_class_key(self.questionnaire,
+                              form_options(language, self.comuni, **self._options(ask_channel)))
 
 
 #: the last form of each public link this process built

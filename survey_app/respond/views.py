@@ -7,8 +7,8 @@ database unavailable), so nothing typed is ever lost.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 import contextlib
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
 from flask import (
@@ -24,12 +24,14 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from survey_app import audit, core
 from survey_app.db import get_session
 from survey_app.forms.questionnaire import (
+    QuestionnaireForm,
     is_submission_id,
     new_submission_id,
     submission_from_form,
@@ -41,9 +43,14 @@ from survey_app.limits import limiter
 from survey_app.models import DistributionPoint, Round
 from survey_app.panels.operations import PanelCodeRejected, panel_for_code, usable_code
 from survey_app.respond import antibot
-from survey_app.respond.rendering import fresh_form_page, fresh_questions_html, is_pristine
-from survey_app.respond.submission import SubmissionOutcome, record_submission
+from survey_app.respond.rendering import (
+    fresh_form_page,
+    fresh_questions_html,
+    is_pristine,
+    kept_form_page,
+)
 from survey_app.respond.round_form import RoundForm, last_round_form, round_form
+from survey_app.respond.submission import SubmissionOutcome, record_submission
 from survey_app.rounds.queries import resolve_public_token
 
 bp = Blueprint("respond", __name__)
@@ -102,10 +109,18 @@ class SubmissionResult:
     http_status: int = 200
 
 
-def issue_form_identity(form) -> None:
-    """Give a form being rendered its submission id, and the signed stamp binding it to now."""
-    form.submission_id.data = new_submission_id()
-    form.started.data = antibot.issue_stamp(current_app.config["SECRET_KEY"], form.submission_id.data)
+def new_form_identity() -> dict[str, str]:
+    """Return a new submission id and the signed stamp binding it to now, for a form being shown."""
+    submission_id = new_submission_id()
+    return {"submission_id": submission_id,
+            "started": antibot.issue_stamp(current_app.config["SECRET_KEY"], submission_id)}
+
+
+def issue_form_identity(form, identity: dict[str, str] | None = None) -> None:
+    """Give a form being rendered its submission id and stamp (new ones unless *identity* is given)."""
+    identity = identity or new_form_identity()
+    form.submission_id.data = identity["submission_id"]
+    form.started.data = identity["started"]
 
 
 def process_submission(round_: Round, form, *, language: str, channel: str,
@@ -196,14 +211,37 @@ def _took_long_enough(stamp: antibot.FormStamp, item_count: int) -> bool:
     return minimum <= 0 or stamp.age() >= minimum
 
 
+def _answered_here(round_id: int) -> bool:
+    """Tell whether this browser has already answered round *round_id* (the soft warning)."""
+    return str(round_id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
+
+
+def _fresh_page_key(found: RoundForm, token: str, language: str) -> Hashable | None:
+    """Return the key under which the page of *found*'s unanswered form is kept, or ``None``.
+
+    A fresh form's page differs from one request to the next only in its CSRF token, submission
+    id and start time: it is kept and reused. Not with a panel code (it comes from the person's
+    session) nor with other query parameters than the language (the language links repeat them).
+    Everything else the page shows follows from the form's class, the languages, the link and
+    whether this browser already answered.
+    """
+    if found.is_panel or not set(request.args) <= {"lang"}:
+        return None
+    return ("form", found.form_class_key(language), language, str(get_locale()), token,
+            _answered_here(found.round_id), request.query_string)
+
+
 def _render_form(round_: Round | RoundForm, token: str, form, language: str, *, notice: str | None = None,
-                 status: int = 200):
-    """Render the form page; from a :class:`RoundForm` when the database cannot be read."""
+                 status: int = 200, page_key: Hashable | None = None):
+    """Render the form page; from a :class:`RoundForm` when the database cannot be read.
+
+    :param page_key: where the page of this form, unanswered, is kept (:func:`_fresh_page_key`).
+    """
     if isinstance(round_, RoundForm):
         round_id, questionnaire = round_.round_id, round_.questionnaire
     else:
         round_id, questionnaire = round_.id, round_.questionnaire_version.questionnaire
-    already_answered = str(round_id) in antibot.answered_rounds(request.cookies.get(antibot.ANSWERED_COOKIE))
+    already_answered = _answered_here(round_id)
 
     def render() -> str:
         return render_template(
@@ -212,13 +250,8 @@ def _render_form(round_: Round | RoundForm, token: str, form, language: str, *, 
             pristine_questions=fresh_questions_html(form, questionnaire, language),
         )
 
-    # A fresh form's page differs from one request to the next only in its CSRF token, submission id
-    # and start time: it is kept and reused. Not with a panel code (it comes from the person's
-    # session) nor with other query parameters than the language (the language links repeat them).
-    if (notice is None and "csrf_token" in form and "panel_code" not in form and set(request.args) <= {"lang"}
-            and is_pristine(form)):
-        key = ("form", type(form), language, str(get_locale()), token, already_answered, request.query_string)
-        page = fresh_form_page(key, form, render)
+    if page_key is not None and notice is None and "csrf_token" in form and is_pristine(form):
+        page = fresh_form_page(page_key, form, render)
     else:
         page = render()
     response = make_response(page, status)
@@ -304,11 +337,20 @@ def form(token: str):
         # this browser sent a questionnaire through this link, and this is not the new one it
         # asked for: most likely the form again after "back", which the browser may fill in
         return _thanks_page(round_, token, already_sent=True)
-    questionnaire_form = build_round_form(round_, language, link=token)
-    issue_form_identity(questionnaire_form)
+    found = round_form(get_session(), round_, token)
+    identity = new_form_identity()
+    page_key = _fresh_page_key(found, token, language)
+    if page_key is not None:
+        # the page is kept: answer without building the form (its CSRF token is Flask-WTF's,
+        # made as the form's own field would make it)
+        csrf_token = generate_csrf(token_key=QuestionnaireForm.Meta.csrf_field_name)
+        if (page := kept_form_page(page_key, {"csrf_token": csrf_token, **identity})) is not None:
+            return page
+    questionnaire_form = found.build(language)
+    issue_form_identity(questionnaire_form, identity)
     if round_.is_panel and session.get(PANEL_CODE_SESSION_KEY):
         questionnaire_form.panel_code.data = session[PANEL_CODE_SESSION_KEY]
-    return _render_form(round_, token, questionnaire_form, language)
+    return _render_form(round_, token, questionnaire_form, language, page_key=page_key)
 
 
 @bp.post("/r/<token>/questionario")

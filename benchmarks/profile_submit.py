@@ -1,0 +1,123 @@
+"""Where a submission's CPU time goes, by library: the profile behind issue 17's submit figures.
+
+Builds the benchmark's database (migrated, questionnaires loaded, one open round), creates the
+app as ``bench_wsgi`` serves it (production settings, rate limits and the anti-bot checks on),
+and runs ``--submissions`` respondents through Flask's test client in this process: each a new
+cookie jar and a new forwarded address, ``GET`` of the form and ``POST`` of every answer, the
+form's stamp aged past the minimum answering time. The run is profiled with ``cProfile`` and
+the time is summed per *owner* of the code that spent it (the top-level package of each
+function's file: ``sqlalchemy``, ``jinja2``, ``survey_app``...; the standard library as
+``stdlib``), self time only, so the owners add up to the whole.
+
+Usage: ``.venv/bin/python benchmarks/profile_submit.py [--submissions 500] [--top 25]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import secrets
+import sys
+import sysconfig
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import servers
+from bench_submit import back_dated, form_fields
+
+STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def owner(filename: str) -> str:
+    """Return who owns the code in *filename*: a site-packages top-level package, ``stdlib``, ..."""
+    if filename.startswith(("~", "<")):
+        return "builtins (C)"
+    if "site-packages" in filename:
+        top = filename.split("site-packages" + os.sep, 1)[1].split(os.sep, 1)[0]
+        return top.removesuffix(".py")
+    if str(servers.ROOT / "survey_app") in filename:
+        return "survey_app"
+    if filename.startswith(STDLIB):
+        return "stdlib"
+    return "other"
+
+
+def by_owner(stats: pstats.Stats) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, self_time, _cum, _callers) in stats.stats.items():
+        totals[owner(filename)] += self_time
+    return dict(totals)
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("--submissions", type=int, default=500)
+    arguments.add_argument("--top", type=int, default=25, help="functions listed by self time")
+    arguments.add_argument("--sort", default="tottime", help="pstats order of the functions listed")
+    arguments.add_argument("--callers", help="also list the callers of functions matching this pattern")
+    args = arguments.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="profile-submit-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
+        token = servers.survey_database(url, servers.base_environment())
+        os.environ.update({"SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+                           "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1",
+                           "SURVEY_DATABASE_URL": url})
+        from bench_wsgi import app
+
+        form_path, thanks_path = f"/r/{token}/questionario", f"/r/{token}/grazie"
+        headers = {"X-Forwarded-Proto": "https", "Accept-Language": "it"}
+
+        def one(number: int) -> None:
+            client = app.test_client()
+            address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+            page = client.get(form_path, base_url="https://survey.bench.test",
+                              headers={**headers, "X-Forwarded-For": address}).get_data(as_text=True)
+            data = form_fields(page)
+            data["started"] = back_dated(data["started"], app.config["SECRET_KEY"], 3600)
+            response = client.post(form_path, data=urlencode(data), base_url="https://survey.bench.test",
+                                   content_type="application/x-www-form-urlencoded",
+                                   headers={**headers, "X-Forwarded-For": address,
+                                            "Referer": "https://survey.bench.test" + form_path})
+            if response.status_code != 303 or not response.location.endswith(thanks_path):
+                raise SystemExit(f"submission {number}: {response.status_code} {response.get_data(as_text=True)[:300]}")
+
+        for number in range(20):  # warm the caches, as a served worker is after its first requests
+            one(number)
+        # the least of three plain runs: the machine is shared, other work only adds time
+        plain_cpu = float("inf")
+        for run in range(3):
+            began = time.process_time()
+            for number in range(20 + run * args.submissions, 20 + (run + 1) * args.submissions):
+                one(number)
+            plain_cpu = min(plain_cpu, time.process_time() - began)
+        profile = cProfile.Profile()
+        began = time.process_time()
+        profile.enable()
+        for number in range(20 + 3 * args.submissions, 20 + 4 * args.submissions):
+            one(number)
+        profile.disable()
+        cpu = time.process_time() - began
+    stats = pstats.Stats(profile)
+    totals = by_owner(stats)
+    profiled = sum(totals.values())
+    print(f"{args.submissions} submissions (GET + POST) in process, with the test client's own work: "
+          f"{plain_cpu * 1000 / args.submissions:.2f} ms CPU each ({cpu * 1000 / args.submissions:.2f} ms "
+          "with the profiler on)")
+    print(f"{'owner':<24} {'share':>6} {'ms/subm':>8}")
+    for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"{name:<24} {seconds / profiled:>6.1%} {seconds * 1000 / args.submissions:>8.3f}")
+    print()
+    stats.sort_stats(args.sort).print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
+
+
+if __name__ == "__main__":
+    main()
