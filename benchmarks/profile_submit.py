@@ -9,7 +9,8 @@ the time is summed per *owner* of the code that spent it (the top-level package 
 function's file: ``sqlalchemy``, ``jinja2``, ``survey_app``...; the standard library as
 ``stdlib``), self time only, so the owners add up to the whole.
 
-Usage: ``.venv/bin/python benchmarks/profile_submit.py [--submissions 500] [--top 25]``
+Usage: ``.venv/bin/python benchmarks/profile_submit.py [--backend sqlite|postgresql] [--submissions 500]
+[--top 25] [--sort cumulative] [--callers PATTERN]``
 """
 
 from __future__ import annotations
@@ -59,12 +60,18 @@ def by_owner(stats: pstats.Stats) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--submissions", type=int, default=500)
+    arguments.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                           help="postgresql: the benchmark's own database, with Redis for the limits")
     arguments.add_argument("--top", type=int, default=25, help="functions listed by self time")
     arguments.add_argument("--sort", default="tottime", help="pstats order of the functions listed")
     arguments.add_argument("--callers", help="also list the callers of functions matching this pattern")
     args = arguments.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="profile-submit-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
+        if args.backend == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
+        else:
+            url = servers.recreate_postgres_database(servers.DEFAULT_POSTGRES_URL)
+            os.environ["SURVEY_REDIS_URL"] = servers.DEFAULT_REDIS_URL
         token = servers.survey_database(url, servers.base_environment())
         os.environ.update({"SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
                            "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1",

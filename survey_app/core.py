@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from survey_app import audit
+from survey_app import audit, limits
 from survey_app.db import database_is_reachable, get_engine, get_session
 from survey_app.i18n import page_language
 from survey_app.limits import limiter
@@ -171,8 +171,11 @@ def too_large(_error):
     return error_page(413), 413
 
 
-def too_many_requests(_error):
-    return error_page(429), 429
+def too_many_requests(error):
+    response = make_response(error_page(429), 429)
+    if (seconds := limits.retry_after_seconds(error)) is not None:
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def database_unavailable(_error):

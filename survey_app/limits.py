@@ -20,10 +20,22 @@ def email_key(email: str) -> str:
     return "login:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
 
 
+def retry_after_seconds(error) -> int | None:
+    """Return how long to wait after *error*, a 429 raised by one of the limits, or ``None``.
+
+    The length of the limit's window: the counters it breached are gone by then at the latest.
+    """
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    return int(limit.get_expiry()) if limit is not None else None
+
+
 def init_app(app) -> None:
     # ``SURVEY_REDIS_URL`` sets the store (survey_app.config); memory:// counts per process
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers: browsers ignore them, and computing them reads the store once
+    # more on every request (a Redis round trip with Redis, issue 17). A refusal still says
+    # when to come back: see :func:`retry_after_seconds`.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # one Redis may serve several installations (or a Redis database shared with other uses)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "survey_app")
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+")):

@@ -101,20 +101,22 @@ def answer_rows(submission: Submission) -> list[dict]:
 
 
 _INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
-_INSERT_ANSWER = insert(Answer.__table__)
 
 
 def record_submission(session: Session, round_id: int, submission: Submission) -> SubmissionOutcome:
     """Store *submission* for round *round_id* once, and commit.
 
-    Any transaction the caller has open is committed first: on SQLite a transaction that
+    On SQLite any transaction the caller has open is committed first: a transaction that
     read before writing cannot wait for the write lock, so the insert must start its own.
     The rows are written with two plain INSERT statements rather than through the ORM: this
     runs once per respondent, and the ORM's bookkeeping cost more than the writes.
 
     :raise sqlalchemy.exc.OperationalError: when the database is unavailable; nothing is stored.
     """
-    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        # PostgreSQL writes in the transaction that read; ending it there would cost a commit
+        # and a connection checkout (with its ping) per submission
+        session.commit()
     try:
         response_id = insert_submission(session, round_id, submission, current_hour())
         session.commit()
@@ -143,7 +145,9 @@ def insert_submission(session: Session, round_id: int, submission: Submission, s
                                                                        submitted_hour)).scalar_one()
     rows = answer_rows(submission)
     if rows:
-        connection.execute(_INSERT_ANSWER, [{"response_id": response_id, **row} for row in rows])
+        # one INSERT with a row of VALUES per answer, not one statement per answer: on
+        # PostgreSQL each statement costs the driver a round of work (issue 17)
+        connection.execute(insert(Answer.__table__).values([{"response_id": response_id, **row} for row in rows]))
     return response_id
 
 
