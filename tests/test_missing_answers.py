@@ -10,6 +10,7 @@ import csv
 import io
 
 import pyreadstat
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -148,3 +149,24 @@ def test_an_optional_item_skipped_online_is_stored_as_not_answered(app, make_rou
                                      .order_by(Answer.item_id)).all()
         assert [(i, v, bool(b)) for i, v, b in rows] == [("asked", 4, False), ("optional", None, True),
                                                        ("unsure", None, False)]
+
+
+@pytest.mark.parametrize("posted", ["1", "5", "ns", "6", "0", "", " 1", "1 ", "uno", None])
+def test_a_statements_field_accepts_exactly_what_wtforms_radio_field_accepts(app, posted):
+    """The statements' ScaleField checks a posted value by lookup (issue 17); WTForms'
+    RadioField, which it replaces, must give the same verdict and message on every value."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form, RadioField, SelectChoice
+
+    from survey_app.forms.questionnaire import ScaleField
+
+    choices = [SelectChoice(str(point), f"punto {point}") for point in range(1, 6)] + [SelectChoice("ns", "Non so")]
+
+    class Both(Form):
+        scale = ScaleField(choices=choices)
+        radio = RadioField(choices=choices)
+
+    form = Both(MultiDict({} if posted is None else {"scale": posted, "radio": posted}))
+    form.validate()
+    assert form.scale.data == form.radio.data
+    assert form.scale.errors == form.radio.errors

@@ -65,6 +65,21 @@ def _valid_uuid(_form, field) -> None:
         raise ValidationError(_l("Identificativo di invio non valido."))
 
 
+class ScaleField(RadioField):
+    """A statement's radio buttons: a RadioField whose choices are fixed when the form class is built.
+
+    WTForms checks a posted value by building every choice anew (a ``Choice`` each, with its
+    label and whether it is selected); this field looks the value up among the choices' values,
+    with the same outcome. It is checked for every statement of every submission (issue 17).
+    """
+
+    def pre_validate(self, form):
+        if self.process_errors or not self.validate_choice:
+            return
+        if self.data not in {self.coerce(choice.value) for choice in self.choices}:
+            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+
+
 #: the honeypot: hidden from people, filled by naive bots
 HONEYPOT_FIELD = "website"
 
@@ -180,7 +195,7 @@ def _make_form_class(questionnaire: Questionnaire, language: str, comuni: tuple,
             choices.append(SelectChoice(NOT_ANSWERED, NOT_ANSWERED_LABEL))
         required = InputRequired(message=_l("Scegli una risposta.")) if item.required else _not_chosen()
         setattr(GeneratedForm, item_field_name(item.id),
-                RadioField(localized(item.text, language), choices=choices, validators=[required]))
+                ScaleField(localized(item.text, language), choices=choices, validators=[required]))
 
     comune_question = questionnaire.context_question("comune")
     if comune_question and ask_comune:

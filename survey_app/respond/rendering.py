@@ -21,6 +21,8 @@ from collections.abc import Callable, Hashable
 from flask import render_template
 from flask_babel import get_locale
 from markupsafe import Markup, escape
+from wtforms import TextAreaField
+from wtforms.fields.choices import SelectFieldBase
 
 from survey_app.caching import BoundedCache
 
@@ -31,8 +33,7 @@ _RENDERED: BoundedCache[Markup] = BoundedCache(512)
 def is_pristine(form) -> bool:
     """Tell whether *form* has no answer and no error in any question (hidden fields aside)."""
     return not form.errors and all(
-        field.data in (None, "") for field in form if field.type in ("RadioField", "SelectField",
-                                                                      "TextAreaField"))
+        field.data in (None, "") for field in form if isinstance(field, (SelectFieldBase, TextAreaField)))
 
 
 def fresh_questions_html(form, questionnaire, language: str) -> Markup | None:
