@@ -73,11 +73,14 @@ class ScaleField(RadioField):
     with the same outcome. It is checked for every statement of every submission (issue 17).
     """
 
+    #: WTForms' own message, translated by WTForms' catalog (so not a message of ours to extract)
+    INVALID_CHOICE = "Not a valid choice."
+
     def pre_validate(self, form):
         if self.process_errors or not self.validate_choice:
             return
         if self.data not in {self.coerce(choice.value) for choice in self.choices}:
-            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+            raise ValidationError(self.invalid_choice_message or self.gettext(self.INVALID_CHOICE))
 
 
 #: the honeypot: hidden from people, filled by naive bots
