@@ -314,8 +314,6 @@ def open_loop(target: Target, rate: float, seconds: float, workers: int = OPEN_L
             if method == "STOP":
                 return
             time.sleep(max(0.0, when - time.perf_counter()))
-            if time.perf_counter() < when:  # woken early by the sleep's granularity
-                time.sleep(when - time.perf_counter())
             problem = (target.open_form if method == "GET" else target.submit)(client, person)
             finished = time.perf_counter()
             with lock:
@@ -360,6 +358,30 @@ def _percentile(values: list[float], percent: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
+def serve_app_environment(backend: str, work: Path, env: dict, postgres_url: str = servers.DEFAULT_POSTGRES_URL,
+                          redis_url: str = servers.DEFAULT_REDIS_URL) -> tuple[dict, str]:
+    """Create the app's database on *backend* with one open round; return the environment the
+    app is served with (production, behind one trusted proxy, a key of its own) and the
+    round's public token. Shared by this benchmark, ``spy_submit.py`` and ``profile_submit.py``.
+    """
+    app_env = {**env, "SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+               "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1"}
+    if backend == "sqlite":
+        url = f"sqlite:///{work / 'app.sqlite3'}"
+    else:
+        url = servers.recreate_postgres_database(postgres_url)
+        app_env["SURVEY_REDIS_URL"] = redis_url
+    app_env["SURVEY_DATABASE_URL"] = url
+    return app_env, servers.survey_database(url, env)
+
+
+def app_target(base: str, token: str, app_env: dict) -> Target:
+    """Return the served app's round as a :class:`Target`, with the minimum answering time it asks."""
+    target = Target(base, f"/r/{token}/questionario", f"/r/{token}/grazie", app_env["SECRET_KEY"])
+    target.minimum_seconds = minimum_answering_seconds(target)
+    return target
+
+
 def run_backend(backend: str, args, work: Path) -> dict:
     """Measure the app and the bare baseline on one backend; return both figures."""
     env = servers.base_environment()
@@ -367,21 +389,12 @@ def run_backend(backend: str, args, work: Path) -> dict:
         env["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
-    app_env = {**env, "SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-               "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1"}
-    if backend == "sqlite":
-        app_url = f"sqlite:///{work / 'app.sqlite3'}"
-        bare_database = str(work / "bare.sqlite3")
-    else:
-        app_url = servers.recreate_postgres_database(args.postgres_url)
-        bare_database = app_url
-        app_env["SURVEY_REDIS_URL"] = args.redis_url
-    token = servers.survey_database(app_url, env)
-    app_env["SURVEY_DATABASE_URL"] = app_url
+    app_env, token = serve_app_environment(backend, work, env, args.postgres_url, args.redis_url)
+    # the bare app writes to a file of its own on SQLite, to the same database on PostgreSQL
+    bare_database = str(work / "bare.sqlite3") if backend == "sqlite" else app_env["SURVEY_DATABASE_URL"]
     figures = {}
     with servers.gunicorn("bench_wsgi:app", app_env, work) as base:
-        app = Target(base, f"/r/{token}/questionario", f"/r/{token}/grazie", app_env["SECRET_KEY"])
-        app.minimum_seconds = minimum_answering_seconds(app)
+        app = app_target(base, token, app_env)
         if args.mode in ("both", "closed"):
             figures["app"] = load(app, args.clients, args.processes, args.seconds)
         if args.mode in ("both", "open"):

@@ -25,7 +25,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import secrets
 import sys
 import sysconfig
 import tempfile
@@ -37,7 +36,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
-from bench_submit import back_dated, form_fields
+from bench_submit import back_dated, form_fields, serve_app_environment
 
 STDLIB = sysconfig.get_paths()["stdlib"]
 
@@ -106,15 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     arguments.add_argument("--callers", help="also list the callers of functions matching this pattern")
     args = arguments.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="profile-submit-") as tmp:
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'app.sqlite3'}"
-        else:
-            url = servers.recreate_postgres_database(servers.DEFAULT_POSTGRES_URL)
-            os.environ["SURVEY_REDIS_URL"] = servers.DEFAULT_REDIS_URL
-        token = servers.survey_database(url, servers.base_environment())
-        os.environ.update({"SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-                           "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1",
-                           "SURVEY_DATABASE_URL": url})
+        app_env, token = serve_app_environment(args.backend, Path(tmp), servers.base_environment())
+        os.environ.update(app_env)  # bench_wsgi creates the app from the environment, as gunicorn does
         from bench_wsgi import app
 
         server = ServerSide(app.wsgi_app)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -93,23 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     spy = shutil.which("py-spy", path=str(servers.BIN)) or shutil.which("py-spy")
     if not spy:
         raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
-    env = servers.base_environment()
-    app_env = {**env, "SURVEY_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-               "SURVEY_PUBLIC_URL": "https://survey.bench.test", "SURVEY_PROXY_COUNT": "1"}
     with tempfile.TemporaryDirectory(prefix="spy-submit-") as tmp:
         work = Path(tmp)
-        if args.backend == "sqlite":
-            url = f"sqlite:///{work / 'app.sqlite3'}"
-        else:
-            url = servers.recreate_postgres_database(servers.DEFAULT_POSTGRES_URL)
-            app_env["SURVEY_REDIS_URL"] = servers.DEFAULT_REDIS_URL
-        token = servers.survey_database(url, env)
-        app_env["SURVEY_DATABASE_URL"] = url
+        app_env, token = bench_submit.serve_app_environment(args.backend, work, servers.base_environment())
         raw = work / "samples.txt"
         with servers.gunicorn("bench_wsgi:app", app_env, work) as base:
-            target = bench_submit.Target(base, f"/r/{token}/questionario", f"/r/{token}/grazie",
-                                         app_env["SECRET_KEY"])
-            target.minimum_seconds = bench_submit.minimum_answering_seconds(target)
+            target = bench_submit.app_target(base, token, app_env)
             warmup = 3.0
             sampler = subprocess.Popen(
                 [spy, "record", "--format", "raw", "--output", str(raw), "--subprocesses", "--gil",

@@ -121,7 +121,7 @@ class BurstDetector:
                 return False
             # over the limit: alert once, then stay quiet for ten minutes
             return self.limiter.hit(self.quiet_period, self.key_prefix, "burst-alerted", str(round_id))
-        except Exception:
+        except Exception:  # noqa: BLE001 - any store failure: skip the alert, keep the response
             logger.warning("burst detector store unavailable; no alert for round %s", round_id, exc_info=True)
             return False
 

@@ -49,10 +49,10 @@ class RoundForm:
         return build_questionnaire_form(self.questionnaire, language, list(self.comuni),
                                         **self._options(ask_channel), formdata=formdata, csrf=csrf)
 
-    def form_class_key(self, language: str, *, ask_channel: bool = False) -> tuple:
-        """Return what identifies the class of the form :meth:`build` returns, without building it."""
-        return form_class_key(self.questionnaire,
-                              form_options(language, self.comuni, **self._options(ask_channel)))
+    def form_class_key(self, language: str) -> tuple:
+        """Return what identifies the class of the respondents' form :meth:`build` returns,
+        without building it."""
+        return form_class_key(self.questionnaire, form_options(language, self.comuni, **self._options(False)))
 
 
 #: the last form of each public link this process built
