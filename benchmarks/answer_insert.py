@@ -21,7 +21,7 @@ import datetime as dt
 import sys
 import tempfile
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,7 +51,7 @@ def measure(url: str, runs: int) -> dict[str, float]:
             for n in range(ANSWERS)]
     executemany = sa.insert(answers)
 
-    @lru_cache(maxsize=None)
+    @cache
     def cached_values(count: int):
         return sa.insert(answers).values([{c: sa.bindparam(f"{c}_{i}") for c in COLUMNS} for i in range(count)])
 
